@@ -1,0 +1,72 @@
+"""The coursekit server extension: its configuration, its services and its routes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import List, Unicode, default
+
+from .manifest import default_manifest_paths
+from .modules import ModuleService
+from .workspaces import DEFAULT_TEMPLATE, enrolled_from_env
+
+
+class CourseKit(ExtensionApp):
+    """Module workspaces and course content for a teaching JupyterHub.
+
+    Configure it as ``c.CourseKit.<trait>`` in any Jupyter server config file.
+    """
+
+    name = "coursekit"
+    # coursekit adds panels to JupyterLab; it serves no page of its own.
+    load_other_extensions = True
+
+    manifest_paths = List(
+        Unicode(),
+        help="""Course manifests: files, or folders whose *.yaml files are manifests.
+        Default: $COURSEKIT_MANIFEST (paths separated by the OS path separator) when set,
+        else a coursekit/ folder under every Jupyter config path.""",
+    ).tag(config=True)
+
+    enrolled_modules = List(
+        Unicode(),
+        allow_none=True,
+        help="""The modules this student takes, as CODE-PRESENTATION. None means every
+        module the manifests describe. Default: $COURSEKIT_MODULES (comma separated),
+        which the hub sets from the student's groups.""",
+    ).tag(config=True)
+
+    workspace_template = Unicode(
+        DEFAULT_TEMPLATE,
+        help="""The name of a module's folder in the home. Fields: {code}, {presentation},
+        {id} (CODE-PRESENTATION). It must stay inside the home.""",
+    ).tag(config=True)
+
+    home_dir = Unicode(
+        "",
+        help="""The folder the module workspaces are created in. Default: the server's
+        root directory, which in a course image is the student's home.""",
+    ).tag(config=True)
+
+    @default("manifest_paths")
+    def _default_manifest_paths(self) -> list[str]:
+        return default_manifest_paths()
+
+    @default("enrolled_modules")
+    def _default_enrolled_modules(self) -> list[str] | None:
+        return enrolled_from_env()
+
+    def initialize_settings(self) -> None:
+        home = Path(self.home_dir or self.serverapp.root_dir).expanduser()
+        self.modules = ModuleService(
+            self.manifest_paths, home, self.enrolled_modules, self.workspace_template
+        ).load()
+
+    def initialize_handlers(self) -> None:
+        from .handlers import route_table
+
+        self.handlers.extend(route_table(self))
+
+
+main = launch_new_instance = CourseKit.launch_instance

@@ -1,0 +1,139 @@
+"""``jupyter coursekit <subcommand>``: what course teams and image builds run."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from jupyter_core.application import JupyterApp
+from traitlets import Bool, List, Unicode, default
+
+from . import __version__
+from .manifest import default_manifest_paths, load_course
+from .modules import ModuleService
+from .workspaces import DEFAULT_TEMPLATE, enrolled_from_env
+
+MANIFEST_ALIASES = {"manifest": "CourseKitCommand.manifest_paths"}
+
+
+class CourseKitCommand(JupyterApp):
+    """What every subcommand shares: where the manifests are."""
+
+    version = __version__
+    aliases = {**MANIFEST_ALIASES, "log-level": "Application.log_level"}
+    flags = {"json": ({"CourseKitCommand": {"json": True}}, "Print machine-readable JSON.")}
+
+    manifest_paths = List(
+        Unicode(),
+        help="Course manifest files or folders (--manifest FILE, repeatable). "
+        "Default: $COURSEKIT_MANIFEST, else a coursekit/ folder under every Jupyter config path.",
+    ).tag(config=True)
+    json = Bool(False, help="Print machine-readable JSON instead of text.").tag(config=True)
+
+    @default("manifest_paths")
+    def _default_manifest_paths(self) -> list[str]:
+        return default_manifest_paths()
+
+    def fail(self, message: str, status: int = 2) -> None:
+        print(f"jupyter coursekit {self.name.split('-')[-1]}: {message}", file=sys.stderr)
+        self.exit(status)
+
+
+class ValidateCommand(CourseKitCommand):
+    name = "coursekit-validate"
+    description = """Check course manifests against the schema and the disk.
+
+    jupyter coursekit validate [MANIFEST ...]
+
+    Exits 0 when every manifest is valid, 1 with one line per problem otherwise."""
+
+    def start(self) -> None:
+        paths = self.extra_args or self.manifest_paths
+        course = load_course(paths)
+        if not course.files and not course.problems:
+            self.fail(f"no manifest found in {', '.join(paths) or '(nothing given)'}")
+        if self.json:
+            print(json.dumps({"manifests": course.files, "modules": [m.id for m in course.modules],
+                              "problems": [p.to_dict() for p in course.problems]}, indent=2))
+        else:
+            for problem in course.problems:
+                print(problem, file=sys.stderr)
+            if not course.problems:
+                ids = ", ".join(m.id for m in course.modules) or "no modules"
+                print(f"{len(course.files)} manifest(s) valid: {ids}")
+        self.exit(1 if course.problems else 0)
+
+
+class HomeCommand(CourseKitCommand):
+    """A subcommand that works on a student's home."""
+
+    aliases = {
+        **CourseKitCommand.aliases,
+        "home": "HomeCommand.home",
+        "module": "HomeCommand.modules",
+        "workspace-template": "HomeCommand.workspace_template",
+    }
+    home = Unicode(help="The student's home (default: $HOME).").tag(config=True)
+    modules = List(
+        Unicode(),
+        allow_none=True,
+        help="Only these modules, CODE-PRESENTATION (--module, repeatable). Default: $COURSEKIT_MODULES, else all.",
+    ).tag(config=True)
+    workspace_template = Unicode(DEFAULT_TEMPLATE, help="The module folder's name.").tag(config=True)
+
+    @default("home")
+    def _default_home(self) -> str:
+        return os.path.expanduser("~")
+
+    @default("modules")
+    def _default_modules(self) -> list[str] | None:
+        return enrolled_from_env()
+
+    def module_service(self, create: bool) -> ModuleService:
+        home = Path(self.home).expanduser()
+        if create and not home.is_dir():
+            self.fail(f"the home {home} is not a directory")
+        service = ModuleService(self.manifest_paths, home, self.modules, self.workspace_template)
+        return service.load(create=create)
+
+
+class ListCommand(HomeCommand):
+    name = "coursekit-list"
+    description = """List the modules a student gets and where their workspaces are."""
+
+    def start(self) -> None:
+        service = self.module_service(create=False)
+        if self.json:
+            print(json.dumps(service.describe(), indent=2))
+        else:
+            for workspace in service.workspaces:
+                title = f"  {workspace.module.title}" if workspace.module.title else ""
+                print(f"{workspace.module.id}\t{workspace.path}{title}")
+            for problem in service.problems:
+                print(problem, file=sys.stderr)
+        self.exit(1 if service.problems else 0)
+
+
+class CourseKitApp(JupyterApp):
+    name = "jupyter-coursekit"
+    version = __version__
+    description = "coursekit: module workspaces and course content for teaching hubs."
+    subcommands = {
+        "validate": (ValidateCommand, ValidateCommand.description.splitlines()[0]),
+        "list": (ListCommand, ListCommand.description.splitlines()[0]),
+    }
+
+    def start(self) -> None:
+        if self.subapp is None:
+            self.print_help()
+            print("\nSubcommands: " + ", ".join(sorted(self.subcommands)), file=sys.stderr)
+            self.exit(2)
+        super().start()
+
+
+main = CourseKitApp.launch_instance
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""Shared fixtures: real course trees on disk and a real Jupyter server with coursekit."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ("pytest_jupyter.jupyter_server",)
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_COURSE = REPO / "images" / "example-course"
+
+
+def write_manifest(folder: Path, text: str, name: str = "course.yaml") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def course_dir(tmp_path: Path) -> Path:
+    """Two modules' worth of content and a manifest that describes both."""
+    root = tmp_path / "image"
+    for code in ("TM351", "M269"):
+        content = root / "content" / code
+        (content / "notebooks").mkdir(parents=True)
+        (content / "README.md").write_text(f"# {code}\n")
+    write_manifest(
+        root,
+        """
+        modules:
+          - code: TM351
+            presentation: 25J
+            title: Data management and analysis
+            content:
+              - source: content/TM351
+          - code: M269
+            presentation: 25J
+            title: Algorithms, data structures and computability
+            content:
+              - source: content/M269
+        """,
+    )
+    return root
+
+
+@pytest.fixture
+def jp_server_config(jp_root_dir, course_dir, monkeypatch):
+    monkeypatch.delenv("COURSEKIT_MODULES", raising=False)
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"coursekit": True},
+            "allow_unauthenticated_access": False,
+        },
+        "CourseKit": {"manifest_paths": [str(course_dir)]},
+    }
