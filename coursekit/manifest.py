@@ -124,13 +124,17 @@ def find_manifests(paths: Iterable[str]) -> tuple[list[str], list[ManifestProble
         path = Path(raw).expanduser()
         if path.is_dir():
             files.extend(
-                str(p) for p in sorted(path.iterdir()) if p.suffix in MANIFEST_SUFFIXES and p.is_file()
+                str(p)
+                for p in sorted(path.iterdir())
+                if p.suffix in MANIFEST_SUFFIXES and p.is_file()
             )
         elif path.is_file():
             files.append(str(path))
         elif path.suffix in MANIFEST_SUFFIXES:
             problems.append(
-                ManifestProblem(str(path), None, "", "no such manifest file", code="manifest-missing")
+                ManifestProblem(
+                    str(path), None, "", "no such manifest file", code="manifest-missing"
+                )
             )
     seen: set[str] = set()
     unique = [f for f in files if not (f in seen or seen.add(f))]
@@ -189,20 +193,50 @@ def _read_yaml(file: str) -> tuple[Any, _Located | None, list[ManifestProblem]]:
     try:
         text = Path(file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        return None, None, [ManifestProblem(file, None, "", f"cannot read the manifest: {err}", "manifest-unreadable")]
+        return (
+            None,
+            None,
+            [
+                ManifestProblem(
+                    file, None, "", f"cannot read the manifest: {err}", "manifest-unreadable"
+                )
+            ],
+        )
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         reason = getattr(err, "problem", None) or str(err)
-        return None, None, [ManifestProblem(file, line, "", f"not valid YAML: {reason}", "manifest-not-yaml")]
+        return (
+            None,
+            None,
+            [ManifestProblem(file, line, "", f"not valid YAML: {reason}", "manifest-not-yaml")],
+        )
     if node is None:
-        return None, None, [ManifestProblem(file, 1, "", "the manifest is empty: it needs a 'modules:' list", "manifest-invalid")]
+        return (
+            None,
+            None,
+            [
+                ManifestProblem(
+                    file,
+                    1,
+                    "",
+                    "the manifest is empty: it needs a 'modules:' list",
+                    "manifest-invalid",
+                )
+            ],
+        )
     located = _Located()
     data = located.build(node)
     problems = [
-        ManifestProblem(file, line, _format_path(path), f"the key '{path[-1]}' appears twice", "manifest-duplicate-key")
+        ManifestProblem(
+            file,
+            line,
+            _format_path(path),
+            f"the key '{path[-1]}' appears twice",
+            "manifest-duplicate-key",
+        )
         for path, line in located.duplicates
     ]
     return data, located, problems
@@ -248,7 +282,9 @@ _TYPE_NAMES = {
 
 def _schema_problems(file: str, data: Any, located: _Located) -> list[ManifestProblem]:
     problems = []
-    for error in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+    for error in sorted(
+        _validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))
+    ):
         problems.extend(_describe(file, error, located))
     return problems
 
@@ -269,7 +305,13 @@ def _describe(file: str, error, located: _Located) -> list[ManifestProblem]:
             else:
                 message += f"; valid keys here are: {', '.join(allowed)}"
             out.append(
-                ManifestProblem(file, located.line_of([*path, key]), _format_path([*path, key]), message, "manifest-unknown-key")
+                ManifestProblem(
+                    file,
+                    located.line_of([*path, key]),
+                    _format_path([*path, key]),
+                    message,
+                    "manifest-unknown-key",
+                )
             )
         return out
     if error.validator == "required":
@@ -277,7 +319,11 @@ def _describe(file: str, error, located: _Located) -> list[ManifestProblem]:
         key = missing[0] if missing else "?"
         return [
             ManifestProblem(
-                file, located.line_of(path), _format_path(path), f"missing the required key '{key}'", "manifest-missing-key"
+                file,
+                located.line_of(path),
+                _format_path(path),
+                f"missing the required key '{key}'",
+                "manifest-missing-key",
             )
         ]
     if error.validator == "pattern" and "x-error" in schema:
@@ -295,7 +341,9 @@ def _describe(file: str, error, located: _Located) -> list[ManifestProblem]:
 # Checks the schema cannot express
 
 
-def _content_problems(file: str, base: Path, entry: dict, path: list, located: _Located) -> list[ManifestProblem]:
+def _content_problems(
+    file: str, base: Path, entry: dict, path: list, located: _Located
+) -> list[ManifestProblem]:
     problems = []
 
     def problem(message: str, at: list, code: str = "manifest-invalid") -> None:
@@ -304,28 +352,46 @@ def _content_problems(file: str, base: Path, entry: dict, path: list, located: _
     kinds = [k for k in ("source", "git", "archive") if k in entry]
     if len(kinds) != 1:
         found = f"found {', '.join(repr(k) for k in kinds)}" if kinds else "found none"
-        problem(f"a content entry needs exactly one of 'source', 'git' or 'archive' ({found})", path)
+        problem(
+            f"a content entry needs exactly one of 'source', 'git' or 'archive' ({found})", path
+        )
         return problems
     kind = kinds[0]
     if "ref" in entry and kind != "git":
         problem("'ref' goes only with 'git'", [*path, "ref"])
     target = entry.get("target", ".")
     if os.path.isabs(target) or ".." in Path(target).parts:
-        problem(f"target '{target}' must stay inside the module directory (relative, no '..')", [*path, "target"], "unsafe-path")
+        problem(
+            f"target '{target}' must stay inside the module directory (relative, no '..')",
+            [*path, "target"],
+            "unsafe-path",
+        )
     location = entry[kind]
     if kind == "source":
         resolved = _resolve(base, location)
         if not resolved.exists():
-            problem(f"the content directory '{resolved}' does not exist", [*path, "source"], "manifest-missing-path")
+            problem(
+                f"the content directory '{resolved}' does not exist",
+                [*path, "source"],
+                "manifest-missing-path",
+            )
         elif not resolved.is_dir():
-            problem(f"'{resolved}' is not a directory (an archive goes under 'archive:')", [*path, "source"], "manifest-missing-path")
+            problem(
+                f"'{resolved}' is not a directory (an archive goes under 'archive:')",
+                [*path, "source"],
+                "manifest-missing-path",
+            )
     elif kind == "archive":
         if not location.endswith(ARCHIVE_SUFFIXES):
             problem(f"'{location}' is not a .tar.gz, .tgz or .zip archive", [*path, "archive"])
         elif not location.startswith(("https://", "http://")):
             resolved = _resolve(base, location)
             if not resolved.is_file():
-                problem(f"the archive '{resolved}' does not exist", [*path, "archive"], "manifest-missing-path")
+                problem(
+                    f"the archive '{resolved}' does not exist",
+                    [*path, "archive"],
+                    "manifest-missing-path",
+                )
     return problems
 
 
@@ -401,9 +467,17 @@ def load_course(paths: Iterable[str]) -> Course:
                     at = f"modules[{index}].content[{c_index}]"
                     # An entry the schema already faulted (a typo, say) gets no second message.
                     if isinstance(entry, dict) and not any(p.path.startswith(at) for p in found):
-                        found.extend(_content_problems(file, base, entry, ["modules", index, "content", c_index], located))
+                        found.extend(
+                            _content_problems(
+                                file, base, entry, ["modules", index, "content", c_index], located
+                            )
+                        )
         course.problems.extend(found)
-        bad_modules = {p.path.split("]")[0] + "]" for p in found + read_problems if p.path.startswith("modules[")}
+        bad_modules = {
+            p.path.split("]")[0] + "]"
+            for p in found + read_problems
+            if p.path.startswith("modules[")
+        }
         file_is_bad = any(not p.path.startswith("modules[") for p in found + read_problems)
         if file_is_bad:
             continue

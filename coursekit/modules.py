@@ -12,7 +12,13 @@ from pathlib import Path
 
 from .errors import NotFound, WorkspaceError
 from .manifest import Course, ManifestProblem, load_course
-from .workspaces import DEFAULT_TEMPLATE, Workspace, ensure_workspace, plan_workspaces, select_modules
+from .workspaces import (
+    DEFAULT_TEMPLATE,
+    Workspace,
+    ensure_workspace,
+    plan_workspaces,
+    select_modules,
+)
 
 log = logging.getLogger("coursekit")
 
@@ -57,12 +63,16 @@ class ModuleService:
             self.workspaces = plan_workspaces(self.home, modules, self.template)
         except WorkspaceError as err:
             self.workspaces = []
-            self.problems.append(ManifestProblem("CourseKit.workspace_template", None, "", err.message, err.code))
+            self.problems.append(
+                ManifestProblem("CourseKit.workspace_template", None, "", err.message, err.code)
+            )
         if create:
             for workspace in self.workspaces:
                 ensure_workspace(workspace)
                 if workspace.error:
-                    log.warning("coursekit: module %s: %s", workspace.module.id, workspace.error.message)
+                    log.warning(
+                        "coursekit: module %s: %s", workspace.module.id, workspace.error.message
+                    )
         for problem in self.problems:
             log.warning("coursekit: %s", problem)
         return self
@@ -71,7 +81,9 @@ class ModuleService:
         for workspace in self.workspaces:
             if workspace.module.id == module_id:
                 return workspace
-        raise NotFound(f"you are not enrolled on a module called {module_id!r}", code="module-not-found")
+        raise NotFound(
+            f"you are not enrolled on a module called {module_id!r}", code="module-not-found"
+        )
 
     def describe(self) -> dict:
         """What ``GET /coursekit/api/modules`` answers."""

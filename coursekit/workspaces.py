@@ -40,7 +40,9 @@ class Workspace:
         }
 
 
-def select_modules(course: Course, enrolled: Iterable[str] | None) -> tuple[list[Module], list[str]]:
+def select_modules(
+    course: Course, enrolled: Iterable[str] | None
+) -> tuple[list[Module], list[str]]:
     """The modules a student gets: all of the manifests', narrowed by ``enrolled`` when given.
 
     Returns the modules and the enrolled ids that no manifest describes (so they can be
@@ -71,7 +73,9 @@ def workspace_path(home: Path, module: Module, template: str = DEFAULT_TEMPLATE)
         ) from err
     relative = Path(name)
     if not name or relative.is_absolute() or ".." in relative.parts:
-        raise UnsafePath(f"workspace template {template!r} gives {name!r}, which is not a folder inside the home")
+        raise UnsafePath(
+            f"workspace template {template!r} gives {name!r}, which is not a folder inside the home"
+        )
     return home / relative
 
 
@@ -84,7 +88,10 @@ def ensure_workspace(workspace: Workspace) -> Workspace:
     path = workspace.path
     try:
         if path.is_symlink():
-            raise WorkspaceError(f"{path} is a symbolic link; coursekit will not follow it", code="workspace-is-symlink")
+            raise WorkspaceError(
+                f"{path} is a symbolic link; coursekit will not follow it",
+                code="workspace-is-symlink",
+            )
         if path.exists() and not path.is_dir():
             raise WorkspaceError(
                 f"{path} is a file, so the module folder cannot be created there; rename or move that file",
@@ -95,16 +102,22 @@ def ensure_workspace(workspace: Workspace) -> Workspace:
             # mkdir's mode is filtered by the umask; make the intent explicit.
             os.chmod(path, stat.S_IRWXU)
         if not os.access(path, os.W_OK | os.X_OK):
-            raise WorkspaceError(f"{path} exists but you cannot write to it", code="workspace-not-writable")
+            raise WorkspaceError(
+                f"{path} exists but you cannot write to it", code="workspace-not-writable"
+            )
     except WorkspaceError as err:
         workspace.status, workspace.error = "error", err
     except OSError as err:
         workspace.status = "error"
-        workspace.error = WorkspaceError(f"cannot create {path}: {err.strerror or err}", code="workspace-unavailable")
+        workspace.error = WorkspaceError(
+            f"cannot create {path}: {err.strerror or err}", code="workspace-unavailable"
+        )
     else:
         workspace.status, workspace.error = "ready", None
     return workspace
 
 
-def plan_workspaces(home: Path, modules: Iterable[Module], template: str = DEFAULT_TEMPLATE) -> list[Workspace]:
+def plan_workspaces(
+    home: Path, modules: Iterable[Module], template: str = DEFAULT_TEMPLATE
+) -> list[Workspace]:
     return [Workspace(module=m, path=workspace_path(home, m, template)) for m in modules]

@@ -168,7 +168,9 @@ def test_content_needs_exactly_one_kind(tmp_path):
 
 
 def test_duplicate_yaml_key_is_an_error(tmp_path):
-    problems = problems_of(tmp_path, "modules:\n  - code: A1\n    code: A2\n    presentation: 25J\n")
+    problems = problems_of(
+        tmp_path, "modules:\n  - code: A1\n    code: A2\n    presentation: 25J\n"
+    )
     assert [p.code for p in problems] == ["manifest-duplicate-key"]
     assert problems[0].line == 3
 
@@ -201,7 +203,11 @@ def test_unknown_top_level_key_leaves_out_the_file(tmp_path):
 
 
 def test_empty_file_and_wrong_type(tmp_path):
-    assert load_course([str(write_manifest(tmp_path, "\n"))]).problems[0].message.startswith("the manifest is empty")
+    assert (
+        load_course([str(write_manifest(tmp_path, "\n"))])
+        .problems[0]
+        .message.startswith("the manifest is empty")
+    )
     (problem,) = load_course([str(write_manifest(tmp_path, "modules: TM351\n", "b.yaml"))]).problems
     assert problem.message == "should be a list, not 'TM351'"
 

@@ -35,7 +35,10 @@ def test_enrolment_narrows_and_reports_unknown(course_dir, tmp_path):
 
 
 def test_enrolment_from_environment():
-    assert enrolled_from_env({"COURSEKIT_MODULES": "TM351-25J, M269-25J"}) == ["TM351-25J", "M269-25J"]
+    assert enrolled_from_env({"COURSEKIT_MODULES": "TM351-25J, M269-25J"}) == [
+        "TM351-25J",
+        "M269-25J",
+    ]
     assert enrolled_from_env({"COURSEKIT_MODULES": ""}) == []
     assert enrolled_from_env({}) is None
 
@@ -76,7 +79,10 @@ def test_symlinked_workspace_is_not_followed(course_dir, tmp_path):
 
 def test_template_cannot_leave_the_home(course_dir, tmp_path):
     module = load_course([str(course_dir)]).modules[0]
-    assert workspace_path(tmp_path, module, "courses/{code}/{presentation}") == tmp_path / "courses/TM351/25J"
+    assert (
+        workspace_path(tmp_path, module, "courses/{code}/{presentation}")
+        == tmp_path / "courses/TM351/25J"
+    )
     with pytest.raises(UnsafePath):
         workspace_path(tmp_path, module, "../{id}")
     service = ModuleService([str(course_dir)], tmp_path, template="{nope}").load()
@@ -86,7 +92,9 @@ def test_template_cannot_leave_the_home(course_dir, tmp_path):
 
 def test_bad_manifest_touches_nothing_in_home(tmp_path):
     (tmp_path / "image").mkdir()
-    (tmp_path / "image" / "course.yaml").write_text("modules:\n  - code: ../x\n    presentation: 25J\n")
+    (tmp_path / "image" / "course.yaml").write_text(
+        "modules:\n  - code: ../x\n    presentation: 25J\n"
+    )
     home = tmp_path / "home"
     home.mkdir()
     service = ModuleService([str(tmp_path / "image")], home).load()

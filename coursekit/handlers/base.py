@@ -46,7 +46,9 @@ class CourseKitHandler(ExtensionHandlerMixin, APIHandler):
     def log_exception(self, typ, value, tb) -> None:  # type: ignore[override]
         if isinstance(value, CourseKitError):
             # An expected failure, already worded for a person: no traceback in the log.
-            self.log.info("coursekit %s %s: %s", self.request.method, self.request.path, value.message)
+            self.log.info(
+                "coursekit %s %s: %s", self.request.method, self.request.path, value.message
+            )
             return
         super().log_exception(typ, value, tb)
 
