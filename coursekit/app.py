@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import List, Unicode, default
+from traitlets import Bool, List, Unicode, default
 
+from .background_seeding import SeedingService
 from .manifest import default_manifest_paths
 from .modules import ModuleService
 from .workspaces import DEFAULT_TEMPLATE, enrolled_from_env
@@ -49,6 +50,25 @@ class CourseKit(ExtensionApp):
         root directory, which in a course image is the student's home.""",
     ).tag(config=True)
 
+    seed_on_start = Bool(
+        True,
+        help="""Seed every module's content in the background once the server is up. The
+        server is ready before seeding starts; progress shows in the Modules panel.""",
+    ).tag(config=True)
+
+    seed_cache_dir = Unicode(
+        help="""Where git and downloaded archive sources are cached while the server runs.
+        Default: a private folder under the system's temporary directory, so the cache
+        does not count against the student's home quota.""",
+    ).tag(config=True)
+
+    @default("seed_cache_dir")
+    def _default_seed_cache_dir(self) -> str:
+        import os
+        import tempfile
+
+        return os.path.join(tempfile.gettempdir(), f"coursekit-cache-{os.getuid()}")
+
     @default("manifest_paths")
     def _default_manifest_paths(self) -> list[str]:
         return default_manifest_paths()
@@ -62,6 +82,16 @@ class CourseKit(ExtensionApp):
         self.modules = ModuleService(
             self.manifest_paths, home, self.enrolled_modules, self.workspace_template
         ).load()
+        self.seeding = SeedingService(self.modules, cache_dir=self.seed_cache_dir)
+
+    async def _start_jupyter_server_extension(self, serverapp) -> None:
+        # Called once the event loop runs: queue the seeds and return at once, so the
+        # server is ready (and JupyterLab loads) while content arrives.
+        if self.seed_on_start:
+            self.seeding.start_all()
+
+    async def stop_extension(self) -> None:
+        self.seeding.shutdown()
 
     def initialize_handlers(self) -> None:
         from .handlers import route_table

@@ -8,17 +8,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .modules import ModuleHandler, ModulesHandler
+from .seeding import ResetHandler, RestoreHandler, SeedHandler
 
 if TYPE_CHECKING:
     from ..app import CourseKit
 
 API = "/coursekit/api"
-MODULE_ID = r"(?P<module_id>[A-Za-z0-9_]+-[A-Za-z0-9_]+)"
+MODULE = rf"{API}/modules/(?P<module_id>[A-Za-z0-9_]+-[A-Za-z0-9_]+)"
 
 
 def route_table(app: CourseKit) -> list[tuple]:
-    services = {"modules": app.modules}
+    modules = {"modules": app.modules, "seeding": app.seeding}
+    seeding = {"seeding": app.seeding}
     return [
-        (f"{API}/modules", ModulesHandler, services),
-        (f"{API}/modules/{MODULE_ID}", ModuleHandler, services),
+        (f"{API}/modules", ModulesHandler, modules),
+        (MODULE, ModuleHandler, modules),
+        (f"{MODULE}/seed", SeedHandler, seeding),
+        (f"{MODULE}/restore", RestoreHandler, seeding),
+        (f"{MODULE}/reset", ResetHandler, seeding),
     ]

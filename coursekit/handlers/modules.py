@@ -1,28 +1,35 @@
-"""``/coursekit/api/modules``: the student's modules and their workspaces."""
+"""``/coursekit/api/modules``: the student's modules, their workspaces and their content."""
 
 from __future__ import annotations
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from ..background_seeding import SeedingService
 from ..modules import ModuleService
 from .base import CourseKitHandler
 
 
 class ModulesHandler(CourseKitHandler):
-    def initialize(self, name: str, modules: ModuleService) -> None:
+    def initialize(self, name: str, modules: ModuleService, seeding: SeedingService) -> None:
         super().initialize(name)
         self.modules = modules
+        self.seeding = seeding
 
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        self.finish_json(self.modules.describe())
+        payload = self.modules.describe()
+        states = self.seeding.states()
+        for module in payload["modules"]:
+            module["seed"] = states.get(module["id"])
+        self.finish_json(payload)
 
 
 class ModuleHandler(ModulesHandler):
     @web.authenticated
     @authorized
     async def get(self, module_id: str) -> None:
-        workspace = self.modules.workspace(module_id)
-        self.finish_json(workspace.to_dict(self.modules.home))
+        payload = self.modules.workspace(module_id).to_dict(self.modules.home)
+        payload["seed"] = self.seeding.state(module_id)
+        self.finish_json(payload)
