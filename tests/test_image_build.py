@@ -18,7 +18,9 @@ INSTALL = REPO / "images" / "base" / "install-coursekit.sh"
 
 
 def run_install(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", str(INSTALL), *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        ["bash", str(INSTALL), *args], capture_output=True, text=True, timeout=300
+    )
 
 
 def test_install_script_lays_out_the_course(tmp_path):
@@ -36,7 +38,11 @@ def test_install_script_lays_out_the_course(tmp_path):
 
 def test_install_script_fails_the_build_on_a_bad_manifest(tmp_path):
     course = tmp_path / "bad-course"
-    write_manifest(course, "modules:\n  - code: TM351\n    presentation: 25J\n    tittle: x\n", "TM351-25J.yaml")
+    write_manifest(
+        course,
+        "modules:\n  - code: TM351\n    presentation: 25J\n    tittle: x\n",
+        "TM351-25J.yaml",
+    )
     result = run_install("--course", str(course), "--prefix", str(tmp_path / "root"))
     assert result.returncode != 0
     assert "did you mean 'title'?" in result.stderr
@@ -51,10 +57,22 @@ def test_install_script_rejects_unknown_options():
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     if not (REPO / "coursekit" / "labextension" / "package.json").is_file():
-        pytest.fail("build the lab extension first (scripts/install does): coursekit/labextension is missing")
+        pytest.fail(
+            "build the lab extension first (scripts/install does): coursekit/labextension is missing"
+        )
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(out), str(REPO)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(out),
+            str(REPO),
+        ],
         check=True,
         capture_output=True,
         env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
