@@ -1,0 +1,110 @@
+/**
+ * What each coursekit plugin does when JupyterLab activates it.
+ */
+import { ILayoutRestorer, JupyterFrontEnd } from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { PageConfig } from '@jupyterlab/coreutils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { ILauncher } from '@jupyterlab/launcher';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+
+import { PLUGIN_ID, TRANSLATION_DOMAIN } from '../tokens';
+import { addCommands, addPaletteItems, ICommandContext, openModule } from './commands';
+import { addLauncherCards } from './launcher';
+import { ModulesModel, startupModule } from './model';
+import { ModulesPanel } from './panel';
+
+/** Where the Modules panel sits in the left area: after the file browser. */
+const PANEL_RANK = 150;
+
+export function activateModules(
+  app: JupyterFrontEnd,
+  browser: IDefaultFileBrowser,
+  translator: ITranslator | null,
+  settingRegistry: ISettingRegistry | null,
+  palette: ICommandPalette | null,
+  docManager: IDocumentManager | null
+): ModulesModel {
+  const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+  const model = new ModulesModel({
+    serverSettings: app.serviceManager.serverSettings
+  });
+  const context: ICommandContext = {
+    app,
+    model,
+    browser,
+    trans,
+    docManager,
+    palette
+  };
+  addCommands(context);
+  addPaletteItems(context);
+  // Captured now: the router rewrites the URL to /lab once it has opened the path.
+  const treePath = openedTreePath();
+  void openModuleOnStart(context, settingRegistry, treePath, model.refresh());
+  return model;
+}
+
+export function activateLauncher(
+  launcher: ILauncher,
+  model: ModulesModel,
+  translator: ITranslator | null
+): void {
+  addLauncherCards(
+    launcher,
+    model,
+    (translator ?? nullTranslator).load(TRANSLATION_DOMAIN)
+  );
+}
+
+export function activatePanel(
+  app: JupyterFrontEnd,
+  model: ModulesModel,
+  translator: ITranslator | null,
+  restorer: ILayoutRestorer | null
+): ModulesPanel {
+  const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+  const panel = new ModulesPanel(model, app.commands, trans);
+  app.shell.add(panel, 'left', { rank: PANEL_RANK });
+  restorer?.add(panel, panel.id);
+  return panel;
+}
+
+/** The path in a `/lab/tree/<path>` URL, or null when the page opened on no path. */
+function openedTreePath(): string | null {
+  const fromServer = PageConfig.getOption('treePath');
+  if (fromServer) {
+    return fromServer;
+  }
+  const match = /\/tree\/(.+)$/.exec(window.location.pathname);
+  return match ? decodeURIComponent(match[1]) : null;
+}
+
+async function openModuleOnStart(
+  context: ICommandContext,
+  settingRegistry: ISettingRegistry | null,
+  treePath: string | null,
+  loaded: Promise<void>
+): Promise<void> {
+  const { app, browser, model } = context;
+  let enabled = true;
+  if (settingRegistry) {
+    try {
+      const settings = await settingRegistry.load(PLUGIN_ID);
+      enabled = settings.get('openModuleOnStart').composite !== false;
+    } catch (error) {
+      console.warn('coursekit: cannot read settings; using defaults', error);
+    }
+  }
+  if (!enabled) {
+    return;
+  }
+  // After the restored layout and the browser's own restored path, so ours wins.
+  await Promise.all([app.restored, browser.model.restored, loaded]);
+  const module = startupModule(model.modules, treePath);
+  if (module) {
+    await openModule(context, module, { reveal: false });
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Identifiers and the shapes of the coursekit REST API (schema/openapi.yaml).
+ *
+ * Types and constants only: importing this module has no side effects.
+ */
+
+import { Token } from '@lumino/coreutils';
+
+import type { ModulesModel } from './modules/model';
+
+/** The plugin id; its settings schema is schema/plugins/plugin.json. */
+export const PLUGIN_ID = 'coursekit:plugin';
+
+/** The launcher cards and the Modules panel: plugins of their own, so each can be disabled. */
+export const LAUNCHER_PLUGIN_ID = 'coursekit:launcher';
+export const PANEL_PLUGIN_ID = 'coursekit:modules-panel';
+
+/** The student's modules, provided by the core plugin to the launcher and the panel. */
+export const ICourseModules = new Token<ModulesModel>(
+  'coursekit:ICourseModules',
+  "The student's course modules, their workspaces and their seeding state."
+);
+
+/** The id of the Modules side panel. */
+export const PANEL_ID = 'coursekit-modules';
+
+/** The launcher category of the module cards, ranked before "Notebook". */
+export const LAUNCHER_CATEGORY = 'Course';
+
+/** The translation domain. */
+export const TRANSLATION_DOMAIN = 'coursekit';
+
+/** Command ids; the module commands take `{id: "CODE-PRESENTATION"}`. */
+export namespace CommandIDs {
+  export const openModule = 'coursekit:open-module';
+  export const showModules = 'coursekit:show-modules';
+  export const reseed = 'coursekit:reseed';
+  export const resetModule = 'coursekit:reset-module';
+  export const restoreDeleted = 'coursekit:restore-deleted';
+  export const openModuleFile = 'coursekit:open-module-file';
+}
+
+/** The arguments of the module commands. */
+export interface IModuleCommandArgs {
+  /** The module, as CODE-PRESENTATION. */
+  id: string;
+}
+
+/** An error the server reports: a stable code and a message for a person. */
+export interface IErrorBody {
+  code: string;
+  message: string;
+}
+
+/** Where a running seed is. */
+export interface ISeedProgress {
+  module_id?: string;
+  phase: string;
+  files_done: number;
+  files_total: number;
+  bytes_done: number;
+  bytes_total: number;
+  current?: string;
+}
+
+/** A file moved out of the way, both paths relative to the module folder. */
+export interface IMoved {
+  path: string;
+  moved_to: string;
+}
+
+/** A file both the course and the student changed: the course's copy sits beside it. */
+export interface IConflict {
+  path: string;
+  course_copy: string;
+  reason?: string;
+}
+
+/** The outcome of one seed; every path is relative to the module folder. */
+export interface ISeedReport {
+  module_id: string;
+  started_at?: number;
+  finished_at?: number;
+  noop: boolean;
+  added: string[];
+  updated: string[];
+  merged: string[];
+  kept: string[];
+  conflicts: IConflict[];
+  removed: IMoved[];
+  deleted_by_student: string[];
+  init?: { name: string; status: string; message: string }[];
+  errors: { path: string; code: string; message: string }[];
+}
+
+/** The states a module's seeding goes through. */
+export type SeedStateName = 'idle' | 'queued' | 'running' | 'done' | 'failed';
+
+/** A module's seeding: progress while it runs, then the last report. */
+export interface ISeedState {
+  state: SeedStateName;
+  progress: ISeedProgress | null;
+  report: ISeedReport | null;
+  error?: IErrorBody | null;
+  updated_at?: number;
+}
+
+/** One module the student takes and its workspace folder. */
+export interface IModule {
+  id: string;
+  code: string;
+  presentation: string;
+  title: string;
+  description?: string;
+  /** The module folder, relative to the server root (the home). */
+  path: string;
+  status: 'pending' | 'ready' | 'error';
+  error: IErrorBody | null;
+  seed?: ISeedState | null;
+}
+
+/** A located mistake in a course manifest. */
+export interface IManifestProblem {
+  file: string;
+  line: number | null;
+  path: string;
+  message: string;
+  code: string;
+}
+
+/** GET coursekit/api/modules */
+export interface IModuleList {
+  modules: IModule[];
+  problems: IManifestProblem[];
+  manifests: string[];
+}
+
+/** POST coursekit/api/modules/{id}/restore */
+export interface IRestoreResult {
+  restored: string[];
+  backups: IMoved[];
+}
+
+/** POST coursekit/api/modules/{id}/reset */
+export interface IResetResult {
+  /** The backup folder, relative to the home. */
+  backup: string;
+  seed: ISeedState;
+}
