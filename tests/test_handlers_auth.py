@@ -72,3 +72,24 @@ async def test_route_needs_authorization(jp_fetch, method, url):
     with pytest.raises(HTTPClientError) as caught:
         await jp_fetch(*url.strip("/").split("/"), method=method, body=body)
     assert caught.value.code == 403
+
+
+def test_no_coursekit_route_is_reported_as_unauthenticated(jp_configurable_serverapp, course_dir):
+    """jupyter_server warns about extension routes that skip authentication; none is ours."""
+    import warnings
+
+    from jupyter_server.utils import JupyterServerAuthWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        jp_configurable_serverapp(
+            jpserver_extensions={"coursekit": True},
+            config={
+                "ServerApp": {"allow_unauthenticated_access": False},
+                "CourseKit": {"manifest_paths": [str(course_dir)]},
+            },
+        )
+    auth_warnings = [
+        str(w.message) for w in caught if issubclass(w.category, JupyterServerAuthWarning)
+    ]
+    assert not [w for w in auth_warnings if "coursekit" in w.lower()], auth_warnings
