@@ -1,0 +1,209 @@
+"""Every write the engine makes to a student's home: inside the module, whole, or not at all.
+
+A file is written to a temporary name in the module's bookkeeping folder (same filesystem),
+fsynced, then renamed over its target, so a reader (or a ``kill -9``) never sees half a
+file. No path component below the module folder is followed if it is a symbolic link: a
+student's link must never lead the seeder to write outside their home.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import signal
+import stat
+import tempfile
+from pathlib import Path, PurePosixPath
+
+from .errors import UnsafePath
+
+BOOKKEEPING = ".coursekit"
+CHUNK = 1 << 20
+
+# Fault injection for the crash tests: SIGKILL ourselves at the Nth write. Read once, so the
+# cost in production is one integer comparison per write.
+_KILL_AT = int(os.environ.get("COURSEKIT_FAULT_KILL_AT_WRITE", "0") or 0)
+_writes = 0
+
+
+def fault_point(what: str) -> None:
+    """Called before every write and rename; tests replace it to raise ENOSPC at the Nth."""
+    global _writes
+    _writes += 1
+    if _KILL_AT and _writes == _KILL_AT:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def safe_relative(rel: str) -> PurePosixPath:
+    """A path relative to the module folder that cannot leave it, or :class:`UnsafePath`."""
+    path = PurePosixPath(rel.replace("\\", "/"))
+    if not rel or path.is_absolute() or ".." in path.parts or path == PurePosixPath("."):
+        raise UnsafePath(f"'{rel}' is not a path inside the module folder")
+    if path.parts[0] == BOOKKEEPING:
+        raise UnsafePath(f"'{rel}' is inside coursekit's own bookkeeping folder")
+    return path
+
+
+def ensure_parents(root: Path, rel: PurePosixPath) -> Path:
+    """Create the folders above ``rel`` inside ``root``; refuse a link or a file among them."""
+    current = root
+    for part in rel.parts[:-1]:
+        current = current / part
+        try:
+            info = os.lstat(current)
+        except FileNotFoundError:
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(current, 0o755)
+            info = os.lstat(current)
+        if stat.S_ISLNK(info.st_mode):
+            raise UnsafePath(
+                f"'{current.relative_to(root).as_posix()}' is a symbolic link; "
+                "coursekit does not write through links in your home",
+                code="symlink-in-home",
+            )
+        if not stat.S_ISDIR(info.st_mode):
+            raise UnsafePath(
+                f"'{current.relative_to(root).as_posix()}' is a file where the course has a folder",
+                code="path-blocked",
+            )
+    return root / rel
+
+
+def parents_are_real(root: Path, rel: PurePosixPath) -> bool:
+    """True when every folder above ``rel`` exists and is a real folder (not a link)."""
+    current = root
+    for part in rel.parts[:-1]:
+        current = current / part
+        try:
+            if not stat.S_ISDIR(os.lstat(current).st_mode):
+                return False
+        except FileNotFoundError:
+            return False
+    return True
+
+
+def lstat_or_none(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def hash_file(path: Path) -> str:
+    """sha256 of a regular file, refusing to follow a link in its last component."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
+def _temp_in(tmp_dir: Path) -> tuple[int, str]:
+    return tempfile.mkstemp(dir=tmp_dir, prefix="seed-", suffix=".tmp")
+
+
+def _replace(tmp: str, target: Path) -> None:
+    fault_point(str(target))
+    try:
+        os.replace(tmp, target)
+    except OSError as err:
+        if err.errno != errno.EXDEV:
+            raise
+        # The module spans filesystems (a mount inside it): write beside the target instead.
+        fd, beside = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with open(tmp, "rb") as src, os.fdopen(fd, "wb") as dst:
+                while chunk := src.read(CHUNK):
+                    dst.write(chunk)
+                dst.flush()
+                os.fsync(dst.fileno())
+            os.chmod(beside, os.stat(tmp).st_mode & 0o7777)
+            os.replace(beside, target)
+        except BaseException:
+            _unlink_quietly(beside)
+            raise
+        os.unlink(tmp)
+
+
+def _unlink_quietly(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+def copy_file(
+    source: Path, root: Path, rel: PurePosixPath, mode: int, tmp_dir: Path
+) -> tuple[str, os.stat_result]:
+    """Copy ``source`` to ``root/rel`` atomically; returns the sha256 of what was written and
+    the target's stat (the record keeps both, to tell a student's later change cheaply)."""
+    target = ensure_parents(root, rel)
+    digest = hashlib.sha256()
+    fault_point(str(target))
+    fd, tmp = _temp_in(tmp_dir)
+    try:
+        with open(source, "rb") as src, os.fdopen(fd, "wb") as dst:
+            while chunk := src.read(CHUNK):
+                digest.update(chunk)
+                dst.write(chunk)
+            dst.flush()
+            os.fchmod(dst.fileno(), mode)
+            os.fsync(dst.fileno())
+        _replace(tmp, target)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    return digest.hexdigest(), os.lstat(target)
+
+
+def write_bytes(
+    target: Path, data: bytes, tmp_dir: Path, mode: int = 0o644, sync: bool = True
+) -> os.stat_result:
+    """Write ``data`` to ``target`` atomically (bookkeeping files, merged notebooks)."""
+    fault_point(str(target))
+    fd, tmp = _temp_in(tmp_dir)
+    try:
+        with os.fdopen(fd, "wb") as dst:
+            dst.write(data)
+            dst.flush()
+            os.fchmod(dst.fileno(), mode)
+            if sync:
+                os.fsync(dst.fileno())
+        _replace(tmp, target)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    return os.lstat(target)
+
+
+def move_within(root: Path, rel_from: PurePosixPath, rel_to: PurePosixPath) -> None:
+    """Rename a file to another place in the module; never over an existing file."""
+    source = root / rel_from
+    if not parents_are_real(root, rel_from):
+        raise UnsafePath(f"'{rel_from}' is behind a symbolic link", code="symlink-in-home")
+    target = ensure_parents(root, rel_to)
+    if lstat_or_none(target) is not None:
+        raise FileExistsError(errno.EEXIST, "will not overwrite", str(target))
+    fault_point(str(target))
+    os.rename(source, target)
+
+
+def free_name(
+    root: Path, rel: PurePosixPath, tag: str, taken: set[str] = frozenset()
+) -> PurePosixPath:
+    """``dir/name.<tag>.ext``, or ``dir/name.<tag>-2.ext`` and so on if that is taken."""
+    name = rel.name
+    stem, dot, ext = name.rpartition(".") if "." in name.lstrip(".") else (name, "", "")
+    for n in range(1, 1000):
+        suffix = tag if n == 1 else f"{tag}-{n}"
+        candidate = rel.with_name(f"{stem}.{suffix}{dot}{ext}")
+        if candidate.as_posix() not in taken and lstat_or_none(root / candidate) is None:
+            return candidate
+    raise FileExistsError(errno.EEXIST, "no free name beside", str(root / rel))
+
+
+def tree_size(path: Path) -> int:
+    total = 0
+    for folder, _dirs, files in os.walk(path):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(folder, name)).st_blocks * 512
+    return total

@@ -1,0 +1,227 @@
+"""The public operations: seed, restore an original, reset a module, read the last report.
+
+Each takes the module's lock (a file lock in its bookkeeping folder) so a hub start hook and
+the server never seed the same home at once; the lock is an ``flock``, which the kernel
+drops when its holder dies, so a culled server's lock never blocks anyone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import stat
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+
+from filelock import FileLock, Timeout
+
+from ..errors import WorkspaceError
+from ..manifest import Module
+from .apply import DISK_FULL, Applier
+from .atomic import (
+    copy_file,
+    free_name,
+    hash_file,
+    lstat_or_none,
+    move_within,
+    safe_relative,
+    tree_size,
+    write_bytes,
+)
+from .errors import NotACourseFile, SeedLocked
+from .init_steps import run_steps
+from .plan import plan
+from .record import Bookkeeping, Record, wants_base
+from .report import Progress, ProgressThrottle, SeedReport
+from .sources import gather
+
+
+def _ready_workspace(workspace: Path) -> Path:
+    """The module folder, created if missing; never a link (it could lead out of the home)."""
+    info = lstat_or_none(workspace)
+    if info is None:
+        workspace.mkdir(mode=0o700)
+    elif stat.S_ISLNK(info.st_mode):
+        raise WorkspaceError(
+            f"{workspace} is a symbolic link; coursekit will not follow it",
+            code="workspace-is-symlink",
+        )
+    elif not stat.S_ISDIR(info.st_mode):
+        raise WorkspaceError(f"{workspace} is a file, not a folder", code="workspace-blocked")
+    return workspace
+
+
+@contextmanager
+def module_lock(book: Bookkeeping, timeout: float) -> Iterator[None]:
+    lock = FileLock(str(book.lock_path), timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise SeedLocked(
+            f"another seed of {book.module_dir.name} is still running after {timeout:g} s; "
+            "try again when it has finished"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def seed_module(
+    module: Module,
+    workspace: Path,
+    *,
+    cache_dir: Path | str | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    lock_timeout: float = 60.0,
+) -> SeedReport:
+    """Bring ``workspace`` up to the module's content by the rules of issue 3.
+
+    Raises a :class:`~coursekit.errors.CourseKitError` for bad input (a missing or unsafe
+    source, a module folder that is a link) or when the lock cannot be had; problems with
+    single files, an unreachable remote source or a full disk go into the report.
+    """
+    workspace = _ready_workspace(Path(workspace))
+    report = SeedReport(module.id, started_at=time.time())
+    throttle = ProgressThrottle(module.id, progress)
+    throttle.update(phase="fetching", force=True)
+    content = gather(module, cache_dir)
+    report.errors.extend(content.errors)
+    book = Bookkeeping(workspace)
+    book.prepare()
+    with module_lock(book, lock_timeout):
+        book.clear_tmp()
+        record = Record.load(book)
+        applied = book.applied()
+        if content.complete and applied.get("digest") == content.digest and record.exists():
+            report.noop = True
+            report.bookkeeping_bytes = applied.get("bookkeeping_bytes", 0)
+            ready = True
+        else:
+            throttle.update(phase="scanning")
+            actions = plan(workspace, content.files, record, content.complete)
+            ready = Applier(workspace, book, record, report, throttle).run(actions)
+            ready = (
+                _finish(
+                    book, record, report, content.digest if content.complete and ready else None
+                )
+                and ready
+            )
+        ready = ready and content.reached
+        throttle.update(phase="init")
+        report.init = run_steps(module, book, ready)
+        report.finished_at = time.time()
+        _save_report(book, report)
+    throttle.update(phase="done", force=True)
+    return report
+
+
+def _finish(book: Bookkeeping, record: Record, report: SeedReport, digest: str | None) -> bool:
+    """Save the record, then (only if everything went through) the digest applied."""
+    try:
+        record.save()
+        book.prune_bases({g.sha256 for g in record.files.values()})
+        report.bookkeeping_bytes = tree_size(book.dir)
+        book.set_applied(digest, report.bookkeeping_bytes)
+    except OSError as err:
+        code = "disk-full" if err.errno in DISK_FULL else "write-failed"
+        report.error(".coursekit", code, f"cannot save the seeding record: {err.strerror or err}")
+        return False
+    return True
+
+
+def _save_report(book: Bookkeeping, report: SeedReport) -> None:
+    # Only the panel's memory of the last seed (the record is what matters): unsynced, and
+    # a failure to write it is not a failure of the seed.
+    with contextlib.suppress(OSError):
+        data = json.dumps(report.to_dict()).encode()
+        write_bytes(book.report_path, data, book.tmp, 0o600, sync=False)
+
+
+def last_report(workspace: Path) -> SeedReport | None:
+    """The report of the last seed of this module folder, if there was one."""
+    try:
+        data = json.loads(Bookkeeping(Path(workspace)).report_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return SeedReport.from_dict(data) if isinstance(data, dict) else None
+
+
+def restore_original(module: Module, workspace: Path, paths: list[str] | None) -> dict:
+    """Bring back the course's version of ``paths`` (None: every course file the student
+    deleted). A file the student changed is moved aside first (``name.mine-<stamp>.ext``),
+    never deleted. Returns ``{"restored": [...], "backups": [{"path", "moved_to"}]}``."""
+    workspace = _ready_workspace(Path(workspace))
+    wanted = None if paths is None else [safe_relative(p).as_posix() for p in paths]
+    content = gather(module, None)
+    for rel in wanted or ():
+        if rel not in content.files:
+            raise NotACourseFile(f"'{rel}' is not a file the course provides")
+    book = Bookkeeping(workspace)
+    book.prepare()
+    restored, backups = [], []
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    with module_lock(book, 60.0):
+        book.clear_tmp()
+        record = Record.load(book)
+        if wanted is None:
+            wanted = [
+                r
+                for r in sorted(record.files)
+                if r in content.files and lstat_or_none(workspace / r) is None
+            ]
+        for rel in wanted:
+            course = content.files[rel]
+            info = lstat_or_none(workspace / rel)
+            if info is not None:
+                if stat.S_ISREG(info.st_mode) and hash_file(workspace / rel) == course.sha256:
+                    record.give(rel, course.sha256, info)
+                    restored.append(rel)
+                    continue
+                aside = free_name(workspace, PurePosixPath(rel), f"mine-{stamp}")
+                move_within(workspace, PurePosixPath(rel), aside)
+                backups.append({"path": rel, "moved_to": aside.as_posix()})
+            mode = 0o755 if course.executable else 0o644
+            sha, written = copy_file(course.path, workspace, PurePosixPath(rel), mode, book.tmp)
+            if wants_base(course.path, course.size):
+                book.store_base(sha, course.path)
+            record.give(rel, sha, written)
+            restored.append(rel)
+        record.save()
+    return {"restored": restored, "backups": backups}
+
+
+def reset_module(
+    module: Module,
+    workspace: Path,
+    *,
+    cache_dir: Path | str | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> tuple[Path, SeedReport]:
+    """Move the whole module folder to ``<name>.backup-<stamp>`` beside it, then seed afresh.
+
+    Nothing is deleted: the backup holds the student's files and the old bookkeeping.
+    """
+    workspace = Path(workspace)
+    gather(module, cache_dir)  # a bad source fails here, before anything moves
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    backup = workspace.parent / f"{workspace.name}.backup-{stamp}"
+    n = 1
+    while lstat_or_none(backup) is not None:
+        n += 1
+        backup = workspace.parent / f"{workspace.name}.backup-{stamp}-{n}"
+    _ready_workspace(workspace)
+    book = Bookkeeping(workspace)
+    book.prepare()
+    with module_lock(book, 60.0):
+        try:
+            os.rename(workspace, backup)
+        except OSError as err:
+            if err.errno in (errno.EXDEV,):
+                raise WorkspaceError(f"cannot move {workspace} aside: {err.strerror}") from err
+            raise
+    return backup, seed_module(module, workspace, cache_dir=cache_dir, progress=progress)

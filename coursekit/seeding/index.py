@@ -1,0 +1,166 @@
+"""What the course provides: walking a content tree, hashing it, and the content index.
+
+``jupyter coursekit index DIR`` writes ``DIR/.coursekit-index.json`` at image build time:
+every file's sha256, size, mode and mtime, plus a digest of the whole list. With it, a
+student's start needs only stats of the content (no reads) to know nothing changed; without
+it (or when it is stale) the engine hashes the content instead, which is slower but just as
+correct. The index is trusted only where it still matches the tree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from .atomic import BOOKKEEPING
+from .errors import UnsafeContent
+
+INDEX_NAME = ".coursekit-index.json"
+INDEX_VERSION = 1
+# Never course material: version control, our own index, a stray bookkeeping folder.
+SKIPPED_NAMES = frozenset({".git", INDEX_NAME, BOOKKEEPING})
+
+
+@dataclass
+class ContentFile:
+    """One file the course provides, relative to its source's root (posix)."""
+
+    rel: str
+    path: Path
+    size: int
+    mode: int
+    mtime_ns: int
+    sha256: str | None = None
+
+    @property
+    def executable(self) -> bool:
+        return bool(self.mode & 0o111)
+
+
+def walk_content(root: Path) -> dict[str, ContentFile]:
+    """Every regular file under ``root`` by relative path, stat only (no reads).
+
+    A symbolic link is followed only if it stays inside ``root``; one that points outside is
+    refused, because copying it would hand a student whatever file the link names.
+    """
+    root = Path(root)
+    real_root = root.resolve()
+    found: dict[str, ContentFile] = {}
+    stack = [(root, "")]
+    visited = {real_root}
+    while stack:
+        folder, prefix = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name in SKIPPED_NAMES:
+                    continue
+                rel = f"{prefix}{entry.name}"
+                path = Path(entry.path)
+                if entry.is_symlink():
+                    target = path.resolve()
+                    if target != real_root and real_root not in target.parents:
+                        raise UnsafeContent(
+                            f"the course content has a link '{rel}' that points outside it "
+                            f"(to {target}); coursekit refuses to copy it"
+                        )
+                    if not target.exists():
+                        raise UnsafeContent(f"the course content has a broken link '{rel}'")
+                if entry.is_dir():
+                    real = path.resolve()
+                    if real in visited:
+                        continue  # a link back into the tree: its files are seeded once
+                    visited.add(real)
+                    stack.append((path, f"{rel}/"))
+                elif entry.is_file():
+                    info = entry.stat()
+                    found[rel] = ContentFile(
+                        rel, path, info.st_size, info.st_mode, info.st_mtime_ns
+                    )
+    return found
+
+
+_hash_cache: dict[tuple, str] = {}
+_hash_lock = threading.Lock()
+
+
+def content_hash(file: ContentFile) -> str:
+    """sha256 of a content file, remembered for the life of the process (the server
+    reseeds from the same image many times)."""
+    key = (str(file.path), file.size, file.mtime_ns)
+    with _hash_lock:
+        known = _hash_cache.get(key)
+    if known is None:
+        with open(file.path, "rb") as stream:
+            known = hashlib.file_digest(stream, "sha256").hexdigest()
+        with _hash_lock:
+            _hash_cache[key] = known
+    return known
+
+
+def files_digest(entries: dict[str, tuple[str, int, bool]]) -> str:
+    """One sha256 for a set of files: (sha256, size, executable) by path, in a canonical form."""
+    canonical = json.dumps(sorted((k, *v) for k, v in entries.items()), separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def build_index(content_dir: Path) -> Path:
+    """Hash every file of a content folder and write ``.coursekit-index.json`` into it."""
+    content_dir = Path(content_dir)
+    if not content_dir.is_dir():
+        from .errors import SourceMissing
+
+        raise SourceMissing(f"'{content_dir}' is not a directory")
+    files = walk_content(content_dir)
+    entries = {}
+    for rel, file in sorted(files.items()):
+        file.sha256 = content_hash(file)
+        entries[rel] = {
+            "sha256": file.sha256,
+            "size": file.size,
+            "mode": stat.S_IMODE(file.mode),
+            "mtime_ns": file.mtime_ns,
+        }
+    digest = files_digest(
+        {rel: (e["sha256"], e["size"], bool(e["mode"] & 0o111)) for rel, e in entries.items()}
+    )
+    target = content_dir / INDEX_NAME
+    data = json.dumps({"digest": digest, "version": INDEX_VERSION, "files": entries}, indent=0)
+    tmp = target.with_name(f".{INDEX_NAME}.tmp")
+    tmp.write_text(data, encoding="utf-8")
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, target)
+    return target
+
+
+def read_index(root: Path) -> dict | None:
+    """The index of ``root`` if there is one and it is intact (its digest matches its list)."""
+    try:
+        data = json.loads((Path(root) / INDEX_NAME).read_text(encoding="utf-8"))
+        entries = data["files"]
+        if data.get("version") != INDEX_VERSION:
+            return None
+        computed = files_digest(
+            {rel: (e["sha256"], e["size"], bool(e["mode"] & 0o111)) for rel, e in entries.items()}
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return entries if computed == data.get("digest") else None
+
+
+def hash_tree(root: Path) -> dict[str, ContentFile]:
+    """Every file of ``root`` with its sha256: from the index where the index still matches
+    the file's size and mtime, by reading the file otherwise."""
+    files = walk_content(root)
+    index = read_index(root) or {}
+    for rel, file in files.items():
+        known = index.get(rel)
+        if known and known["size"] == file.size and known["mtime_ns"] == file.mtime_ns:
+            file.sha256 = known["sha256"]
+        else:
+            file.sha256 = content_hash(file)
+    return files

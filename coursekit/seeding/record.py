@@ -1,0 +1,179 @@
+"""The module's memory of what it was given, in ``<module>/.coursekit/``.
+
+- ``record.json``: path -> sha256 given, and the size and mtime_ns of the file as written
+  (a later size or mtime that differs means "look closer", never "the student changed it"
+  on its own: only a different hash says that).
+- ``applied``: the digest of the content last applied in full, so a start with nothing new
+  reads one small file instead of hashing the home.
+- ``bases/``: gzip copies of the notebooks and text files given, by sha256: the base of a
+  three-way merge. Pruned to the versions the record still names.
+- ``report.json``, ``lock``, ``tmp/`` (temporary files, same filesystem as the module),
+  ``removed/`` (files the course dropped), ``init/`` (markers of first-run steps).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import os
+import shutil
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from .atomic import BOOKKEEPING, lstat_or_none, write_bytes
+from .errors import UnsafePath
+
+RECORD_VERSION = 1
+TEXT_SNIFF = 8192
+MAX_TEXT_BASE = 4 << 20
+
+
+@dataclass
+class Given:
+    """What the student was given at one path. ``size``/``mtime_ns`` are None once the file
+    on disk is known to differ from it (after a merge), so it is always hashed."""
+
+    sha256: str
+    size: int | None
+    mtime_ns: int | None
+
+    def matches(self, info: os.stat_result) -> bool:
+        return (
+            stat.S_ISREG(info.st_mode)
+            and self.size == info.st_size
+            and self.mtime_ns == info.st_mtime_ns
+        )
+
+
+class Bookkeeping:
+    """The paths of the bookkeeping folder, created safely."""
+
+    def __init__(self, module_dir: Path) -> None:
+        self.module_dir = Path(module_dir)
+        self.dir = self.module_dir / BOOKKEEPING
+        self.tmp = self.dir / "tmp"
+        self.bases = self.dir / "bases"
+        self.init = self.dir / "init"
+        self.removed = self.dir / "removed"
+        self.record_path = self.dir / "record.json"
+        self.applied_path = self.dir / "applied"
+        self.report_path = self.dir / "report.json"
+        self.lock_path = self.dir / "lock"
+
+    def prepare(self) -> None:
+        for folder in (self.dir, self.tmp, self.bases, self.init):
+            info = lstat_or_none(folder)
+            if info is None:
+                os.makedirs(folder, 0o700, exist_ok=True)
+            elif not stat.S_ISDIR(info.st_mode):
+                raise UnsafePath(
+                    f"{folder} is not a folder (a link or a file); coursekit will not use it",
+                    code="bookkeeping-blocked",
+                )
+
+    def clear_tmp(self) -> None:
+        """Temporary files left by a seed that was killed: never the student's data."""
+        for entry in os.scandir(self.tmp):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+
+    # -- applied digest ----------------------------------------------------------------
+
+    def applied(self) -> dict:
+        try:
+            return json.loads(self.applied_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def set_applied(self, digest: str | None, bookkeeping_bytes: int = 0) -> None:
+        data = {"digest": digest, "bookkeeping_bytes": bookkeeping_bytes}
+        write_bytes(self.applied_path, json.dumps(data).encode(), self.tmp, 0o600)
+
+    # -- bases ---------------------------------------------------------------------------
+
+    def base_path(self, sha: str) -> Path:
+        return self.bases / sha[:2] / f"{sha}.gz"
+
+    def store_base(self, sha: str, source: Path) -> None:
+        target = self.base_path(sha)
+        if target.exists():
+            return
+        target.parent.mkdir(exist_ok=True)
+        data = gzip.compress(Path(source).read_bytes(), compresslevel=6, mtime=0)
+        write_bytes(target, data, self.tmp, 0o600)
+
+    def read_base(self, sha: str) -> bytes | None:
+        try:
+            return gzip.decompress(self.base_path(sha).read_bytes())
+        except (OSError, EOFError, gzip.BadGzipFile):
+            return None
+
+    def prune_bases(self, keep: set[str]) -> None:
+        for folder in list(os.scandir(self.bases)):
+            if not folder.is_dir(follow_symlinks=False):
+                continue
+            for entry in os.scandir(folder.path):
+                if entry.name.removesuffix(".gz") not in keep:
+                    os.unlink(entry.path)
+            if not any(os.scandir(folder.path)):
+                shutil.rmtree(folder.path, ignore_errors=True)
+
+
+def wants_base(path: Path, size: int) -> bool:
+    """Notebooks and text files keep a merge base; binary files need none."""
+    if path.suffix == ".ipynb":
+        return True
+    if size > MAX_TEXT_BASE:
+        return False
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(TEXT_SNIFF)
+    except OSError:
+        return False
+    return b"\0" not in head
+
+
+class Record:
+    """path -> :class:`Given`, loaded from and saved to ``record.json``."""
+
+    def __init__(self, book: Bookkeeping, files: dict[str, Given] | None = None) -> None:
+        self.book = book
+        self.files = files or {}
+
+    @classmethod
+    def load(cls, book: Bookkeeping) -> Record:
+        try:
+            data = json.loads(book.record_path.read_text(encoding="utf-8"))
+            files = {
+                rel: Given(e["sha256"], e.get("size"), e.get("mtime_ns"))
+                for rel, e in data["files"].items()
+            }
+        except FileNotFoundError:
+            return cls(book)
+        except (OSError, ValueError, KeyError, TypeError):
+            # A damaged record: start again as if on first run; files equal to the course are
+            # adopted by hash, anything else is treated as the student's (nothing is lost).
+            return cls(book)
+        return cls(book, files)
+
+    def exists(self) -> bool:
+        return self.book.record_path.exists()
+
+    def save(self) -> None:
+        data = {
+            "version": RECORD_VERSION,
+            "files": {
+                rel: {"sha256": g.sha256, "size": g.size, "mtime_ns": g.mtime_ns}
+                for rel, g in sorted(self.files.items())
+            },
+        }
+        write_bytes(
+            self.book.record_path, json.dumps(data, indent=0).encode(), self.book.tmp, 0o600
+        )
+
+    def give(self, rel: str, sha: str, info: os.stat_result | None) -> None:
+        size = info.st_size if info is not None else None
+        mtime = info.st_mtime_ns if info is not None else None
+        self.files[rel] = Given(sha, size, mtime)

@@ -1,0 +1,106 @@
+"""A module's content: every source of the manifest resolved to files with their hashes,
+placed at their target inside the module, and one digest for the lot."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from ..manifest import ContentSource, Module
+from . import fetch_archive, fetch_git
+from .atomic import safe_relative
+from .errors import SourceMissing
+from .index import ContentFile, hash_tree
+
+# Bump when the meaning of a digest changes, so every home reseeds once.
+ENGINE_VERSION = 1
+
+
+def default_cache_dir() -> Path:
+    """The same place the server uses (``CourseKit.seed_cache_dir``'s default)."""
+    return Path(tempfile.gettempdir()) / f"coursekit-cache-{os.getuid()}"
+
+
+@dataclass
+class Content:
+    """What the course gives a module, by path relative to the module folder."""
+
+    files: dict[str, ContentFile] = field(default_factory=dict)
+    digest: str = ""
+    # False when a source could not be reached: then nothing is treated as removed by the
+    # course, and the digest is not recorded, so the next seed tries again.
+    complete: bool = True
+    errors: list[dict] = field(default_factory=list)
+    # False when some source gave nothing at all (first-run steps then wait).
+    reached: bool = True
+
+
+def excluded(rel: str, patterns: tuple[str, ...]) -> bool:
+    """A pattern excludes a path when it matches the path or any folder above it."""
+    parts = rel.split("/")
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    return any(
+        fnmatch.fnmatchcase(p, pat) or fnmatch.fnmatchcase(parts[i], pat)
+        for pat in patterns
+        for i, p in enumerate(prefixes)
+    )
+
+
+def _root_of(source: ContentSource, module: Module, cache: Path) -> tuple[Path, str | None]:
+    if source.kind == "directory":
+        root = Path(source.location)
+        if not root.is_dir():
+            raise SourceMissing(f"the content directory '{root}' of {module.id} does not exist")
+        return root, None
+    if source.kind == "git":
+        url = fetch_git.resolve_location(source.location, module.manifest)
+        return fetch_git.checkout(url, source.ref, cache)
+    if source.kind == "archive":
+        archive, note = fetch_archive.local_archive(source.location, cache)
+        return fetch_archive.unpack(archive, cache), note
+    raise SourceMissing(f"unknown kind of content source '{source.kind}'", code="source-invalid")
+
+
+def gather(module: Module, cache_dir: Path | str | None) -> Content:
+    """Resolve every source of ``module``. A local source that is missing or unsafe raises;
+    a remote one that cannot be reached is reported in ``errors`` and skipped."""
+    cache = Path(cache_dir) if cache_dir else default_cache_dir()
+    content = Content()
+    parts = [ENGINE_VERSION]
+    for source in module.content:
+        target = PurePosixPath(".") if source.target in ("", ".") else safe_relative(source.target)
+        try:
+            root, note = _root_of(source, module, cache)
+        except (fetch_git.FetchFailed, fetch_archive.DownloadFailed) as err:
+            content.complete = content.reached = False
+            content.errors.append(
+                {
+                    "path": source.target,
+                    "code": "source-unreachable",
+                    "message": f"{source.kind} source {source.location}: {err}",
+                }
+            )
+            continue
+        if note:
+            content.errors.append(
+                {"path": source.target, "code": "source-unreachable", "message": note}
+            )
+            content.complete = False
+        files = hash_tree(root)
+        chosen = {}
+        for rel, file in files.items():
+            if excluded(rel, source.exclude):
+                continue
+            placed = (target / rel).as_posix()
+            safe_relative(placed)
+            chosen[placed] = file
+        # Later sources win where two give the same path, as the manifest's order says.
+        content.files.update(chosen)
+        parts.append(sorted((p, f.sha256, f.size, f.executable) for p, f in chosen.items()))
+    content.digest = hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()
+    return content
