@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -116,6 +117,94 @@ class ListCommand(HomeCommand):
         self.exit(1 if service.problems else 0)
 
 
+class SeedCommand(HomeCommand):
+    name = "coursekit-seed"
+    description = """Seed every selected module's content into the student's home.
+
+    jupyter coursekit seed [--manifest FILE]... [--home DIR] [--module CODE-PRESENTATION]... [--json]
+
+    Exits 0 when every module seeded without errors, 1 when a module reported errors,
+    2 with a one-line reason for bad input (a bad manifest, a missing home)."""
+
+    def start(self) -> None:
+        from .errors import CourseKitError
+        from .seeding import seed_module
+
+        # Problems are reported once, as the one-line reason below, not also as log lines.
+        logging.getLogger("coursekit").addHandler(logging.NullHandler())
+        service = self.module_service(create=True)
+        if service.problems:
+            self.fail(str(service.problems[0]))
+        if not service.workspaces:
+            self.fail("no module to seed (check --manifest and --module)")
+        reports, failed = [], False
+        for workspace in service.workspaces:
+            if workspace.error:
+                print(f"{workspace.module.id}: {workspace.error.message}", file=sys.stderr)
+                failed = True
+                continue
+            try:
+                report = seed_module(
+                    workspace.module, workspace.path, progress=self._progress_bar()
+                )
+            except CourseKitError as err:
+                self.fail(f"{workspace.module.id}: {err.message}")
+            if sys.stderr.isatty() and not self.json:
+                print(file=sys.stderr)
+            reports.append(report)
+            failed = failed or bool(report.errors)
+            if not self.json:
+                print(f"{report.module_id}: {report.summary()}")
+                for error in report.errors:
+                    print(f"  {error['path']}: {error['message']}", file=sys.stderr)
+                for conflict in report.conflicts:
+                    path, copy = conflict["path"], conflict["course_copy"]
+                    print(f"  {path}: the course's version is in {copy}")
+        if self.json:
+            print(json.dumps({"modules": [r.to_dict() for r in reports]}, indent=2))
+        self.exit(1 if failed else 0)
+
+    def _progress_bar(self):
+        if self.json or not sys.stderr.isatty():
+            return None
+
+        def draw(progress) -> None:
+            total = max(progress.bytes_total, 1)
+            filled = int(30 * progress.bytes_done / total) if progress.bytes_total else 0
+            line = (
+                f"\r{progress.module_id} {progress.phase:<8} [{'#' * filled:<30}] "
+                f"{progress.files_done}/{progress.files_total} files"
+            )
+            print(line, end="", file=sys.stderr, flush=True)
+
+        return draw
+
+
+class IndexCommand(CourseKitCommand):
+    name = "coursekit-index"
+    description = """Write the content index (.coursekit-index.json) of a content folder.
+
+    jupyter coursekit index DIR [DIR ...]
+
+    Run at image build time: with the index, a student's start with nothing new reads one
+    small file instead of hashing the course."""
+
+    def start(self) -> None:
+        from .errors import CourseKitError
+        from .seeding import build_index
+
+        if not self.extra_args:
+            self.fail("name the content folder to index: jupyter coursekit index DIR")
+        for folder in self.extra_args:
+            try:
+                path = build_index(Path(folder))
+            except CourseKitError as err:
+                self.fail(err.message)
+            if not self.json:
+                print(f"indexed {folder}: {path}")
+        self.exit(0)
+
+
 class CourseKitApp(JupyterApp):
     name = "jupyter-coursekit"
     version = __version__
@@ -123,6 +212,8 @@ class CourseKitApp(JupyterApp):
     subcommands = {
         "validate": (ValidateCommand, ValidateCommand.description.splitlines()[0]),
         "list": (ListCommand, ListCommand.description.splitlines()[0]),
+        "seed": (SeedCommand, SeedCommand.description.splitlines()[0]),
+        "index": (IndexCommand, IndexCommand.description.splitlines()[0]),
     }
 
     def start(self) -> None:
