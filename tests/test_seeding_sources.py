@@ -1,0 +1,225 @@
+"""Content from git repositories, archives and indexed folders."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from coursekit.errors import UnsafePath
+from coursekit.manifest import ContentSource, Module
+from coursekit.seeding import build_index, fetch_git, index, seed_module
+
+
+def git(*args: str, cwd: Path) -> str:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+    }
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True, env=env
+    ).stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    path = tmp_path / "repo"
+    path.mkdir()
+    git("init", "-q", "-b", "main", cwd=path)
+    (path / "README.md").write_text("v1\n")
+    git("add", ".", cwd=path)
+    git("commit", "-q", "-m", "v1", cwd=path)
+    git("tag", "v1", cwd=path)
+    (path / "README.md").write_text("v2\n")
+    (path / "extra.txt").write_text("extra\n")
+    git("add", ".", cwd=path)
+    git("commit", "-q", "-m", "v2", cwd=path)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def fresh_process_cache():
+    # Each test is a new "server start": remote sources are fetched again.
+    fetch_git._fetched.clear()
+    yield
+    fetch_git._fetched.clear()
+
+
+def module(*sources: ContentSource) -> Module:
+    return Module("TM351", "25J", content=sources)
+
+
+def test_git_source_at_the_default_branch(repo, tmp_path):
+    report = seed_module(
+        module(ContentSource("git", f"file://{repo}")), tmp_path / "m", cache_dir=tmp_path / "c"
+    )
+    assert sorted(report.added) == ["README.md", "extra.txt"]
+    assert (tmp_path / "m" / "README.md").read_text() == "v2\n"
+    assert not (tmp_path / "m" / ".git").exists()
+
+
+@pytest.mark.parametrize("ref", ["v1", "commit"])
+def test_git_source_at_a_tag_or_a_commit(repo, tmp_path, ref):
+    if ref == "commit":
+        ref = git("rev-parse", "v1", cwd=repo)
+    seed_module(
+        module(ContentSource("git", str(repo), ref=ref)), tmp_path / "m", cache_dir=tmp_path / "c"
+    )
+    assert (tmp_path / "m" / "README.md").read_text() == "v1\n"
+    assert not (tmp_path / "m" / "extra.txt").exists()
+
+
+def test_git_source_is_fetched_once_per_process(repo, tmp_path):
+    source = ContentSource("git", f"file://{repo}", ref="main")
+    seed_module(module(source), tmp_path / "a", cache_dir=tmp_path / "c")
+    (repo / "README.md").write_text("v3\n")
+    git("commit", "-qam", "v3", cwd=repo)
+    seed_module(module(source), tmp_path / "b", cache_dir=tmp_path / "c")
+    assert (tmp_path / "b" / "README.md").read_text() == "v2\n"  # the cached fetch
+    fetch_git._fetched.clear()  # a new server start
+    report = seed_module(module(source), tmp_path / "b", cache_dir=tmp_path / "c")
+    assert report.updated == ["README.md"]
+
+
+def test_unreachable_git_source_is_reported_never_fatal(tmp_path):
+    local = tmp_path / "local"
+    local.mkdir()
+    (local / "a.txt").write_text("a")
+    m = module(
+        ContentSource("directory", str(local)),
+        ContentSource("git", f"file://{tmp_path}/nowhere", target="extra"),
+    )
+    report = seed_module(m, tmp_path / "m", cache_dir=tmp_path / "c")
+    assert report.added == ["a.txt"]
+    assert [e["code"] for e in report.errors] == ["source-unreachable"]
+    assert not report.noop and not seed_module(m, tmp_path / "m", cache_dir=tmp_path / "c").noop
+
+
+def test_unreachable_git_source_does_not_remove_its_files(repo, tmp_path):
+    source = ContentSource("git", f"file://{repo}")
+    seed_module(module(source), tmp_path / "m", cache_dir=tmp_path / "c")
+    fetch_git._fetched.clear()
+    os.rename(repo, tmp_path / "gone")
+    report = seed_module(module(source), tmp_path / "m", cache_dir=tmp_path / "c")
+    assert report.removed == [] and (tmp_path / "m" / "README.md").exists()
+    assert report.errors[0]["code"] == "source-unreachable"
+
+
+def make_tar(path: Path, members: dict[str, bytes], links: dict[str, str] | None = None) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        for name, target in (links or {}).items():
+            info = tarfile.TarInfo(name)
+            info.type = tarfile.SYMTYPE
+            info.linkname = target
+            tar.addfile(info)
+    return path
+
+
+def test_tar_gz_archive_source(tmp_path):
+    archive = make_tar(tmp_path / "course.tar.gz", {"nb/a.txt": b"a", "b.txt": b"b"})
+    report = seed_module(
+        module(ContentSource("archive", str(archive), target="unit1")),
+        tmp_path / "m",
+        cache_dir=tmp_path / "c",
+    )
+    assert sorted(report.added) == ["unit1/b.txt", "unit1/nb/a.txt"]
+
+
+def test_zip_archive_source(tmp_path):
+    archive = tmp_path / "course.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("x/y.txt", "y")
+    seed_module(
+        module(ContentSource("archive", str(archive))), tmp_path / "m", cache_dir=tmp_path / "c"
+    )
+    assert (tmp_path / "m" / "x" / "y.txt").read_text() == "y"
+
+
+@pytest.mark.parametrize(
+    "members,links",
+    [
+        ({"../evil.txt": b"x"}, {}),
+        ({"/abs.txt": b"x"}, {}),
+        ({"ok.txt": b"x"}, {"link": "../../etc/passwd"}),
+    ],
+    ids=["dotdot", "absolute", "link-outside"],
+)
+def test_unsafe_archive_is_refused(tmp_path, members, links):
+    archive = make_tar(tmp_path / "bad.tar.gz", members, links)
+    with pytest.raises(UnsafePath) as caught:
+        seed_module(
+            module(ContentSource("archive", str(archive))), tmp_path / "m", cache_dir=tmp_path / "c"
+        )
+    assert caught.value.code == "unsafe-content"
+    assert not (tmp_path / "evil.txt").exists() and not (tmp_path / "m" / "ok.txt").exists()
+
+
+def test_zip_with_dotdot_member_is_refused(tmp_path):
+    archive = tmp_path / "bad.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("../evil.txt", "x")
+    with pytest.raises(UnsafePath):
+        seed_module(
+            module(ContentSource("archive", str(archive))), tmp_path / "m", cache_dir=tmp_path / "c"
+        )
+
+
+def test_index_makes_the_noop_read_no_content_file(tmp_path, monkeypatch):
+    content = tmp_path / "content"
+    content.mkdir()
+    for n in range(50):
+        (content / f"{n}.txt").write_text(str(n))
+    written = build_index(content)
+    assert json.loads(written.read_text())["files"]["7.txt"]["size"] == 1
+    m = module(ContentSource("directory", str(content)))
+    report = seed_module(m, tmp_path / "m", cache_dir=tmp_path / "c")
+    assert ".coursekit-index.json" not in report.added and len(report.added) == 50
+    index._hash_cache.clear()
+    monkeypatch.setattr(index, "content_hash", lambda f: pytest.fail(f"hashed {f.rel}"))
+    assert seed_module(m, tmp_path / "m", cache_dir=tmp_path / "c").noop
+
+
+def test_stale_index_is_detected_and_the_content_hashed(tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.txt").write_text("one")
+    build_index(content)
+    m = module(ContentSource("directory", str(content)))
+    seed_module(m, tmp_path / "m", cache_dir=tmp_path / "c")
+    (content / "a.txt").write_text("two, longer")  # changed after the index was built
+    report = seed_module(m, tmp_path / "m", cache_dir=tmp_path / "c")
+    assert report.updated == ["a.txt"] and (tmp_path / "m" / "a.txt").read_text() == "two, longer"
+
+
+def test_tampered_index_is_not_trusted(tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.txt").write_text("one")
+    path = build_index(content)
+    data = json.loads(path.read_text())
+    data["files"]["a.txt"]["sha256"] = "0" * 64
+    path.write_text(json.dumps(data))
+    assert index.read_index(content) is None
+
+
+def test_excluded_patterns_are_never_seeded(tmp_path):
+    content = tmp_path / "content"
+    (content / "solutions").mkdir(parents=True)
+    (content / "solutions" / "s.py").write_text("s")
+    (content / "a.pyc").write_text("c")
+    (content / "a.py").write_text("a")
+    m = module(ContentSource("directory", str(content), exclude=("solutions", "*.pyc")))
+    assert seed_module(m, tmp_path / "m", cache_dir=tmp_path / "c").added == ["a.py"]
