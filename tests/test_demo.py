@@ -57,6 +57,11 @@ def test_demo_serves_the_example_module_in_a_throwaway_home():
         assert [m["id"] for m in body["modules"]] == ["TM351-25J"]
         assert body["modules"][0]["status"] == "ready"
         assert os.path.isdir(os.path.join(home, "TM351-25J"))
+        # The real server queues the seed once it is up: the course arrives by itself.
+        readme = os.path.join(home, "TM351-25J", "notebooks", "01-getting-started.ipynb")
+        while not os.path.exists(readme):
+            assert time.monotonic() < deadline, "the example course was never seeded"
+            time.sleep(0.2)
         assert home.startswith(os.environ.get("TMPDIR", "/tmp"))
     finally:
         os.killpg(demo.pid, signal.SIGTERM)

@@ -22,6 +22,12 @@ async def call(jp_fetch, module_id, action, method="GET", body=None):
     return response.code, json.loads(response.body)
 
 
+async def start_extensions(serverapp) -> None:
+    """pytest-jupyter builds the server but does not run its post-start hook; a real server
+    does, and that is where coursekit queues the background seed."""
+    await serverapp.extension_manager.start_all_extensions()
+
+
 async def settled(jp_fetch, module_id="TM351-25J", timeout=30.0):
     """The module's seed state once it is neither queued nor running."""
     deadline = asyncio.get_running_loop().time() + timeout
@@ -33,7 +39,8 @@ async def settled(jp_fetch, module_id="TM351-25J", timeout=30.0):
         await asyncio.sleep(0.05)
 
 
-async def test_server_seeds_every_module_in_the_background(jp_fetch, jp_root_dir):
+async def test_server_seeds_every_module_in_the_background(jp_serverapp, jp_fetch, jp_root_dir):
+    await start_extensions(jp_serverapp)
     state = await settled(jp_fetch)
     assert state["state"] == "done", state
     assert "README.md" in state["report"]["added"]
@@ -43,7 +50,8 @@ async def test_server_seeds_every_module_in_the_background(jp_fetch, jp_root_dir
     assert listing["modules"][0]["seed"]["state"] == "done"
 
 
-async def test_reseed_is_a_noop_when_nothing_changed(jp_fetch):
+async def test_reseed_is_a_noop_when_nothing_changed(jp_serverapp, jp_fetch):
+    await start_extensions(jp_serverapp)
     await settled(jp_fetch)
     code, state = await call(jp_fetch, "TM351-25J", "seed", "POST", {})
     assert code == 202
@@ -52,7 +60,8 @@ async def test_reseed_is_a_noop_when_nothing_changed(jp_fetch):
     assert state["report"]["added"] == []
 
 
-async def test_restore_brings_back_a_deleted_file(jp_fetch, jp_root_dir):
+async def test_restore_brings_back_a_deleted_file(jp_serverapp, jp_fetch, jp_root_dir):
+    await start_extensions(jp_serverapp)
     await settled(jp_fetch)
     readme = jp_root_dir / "TM351-25J" / "README.md"
     readme.unlink()
@@ -62,7 +71,8 @@ async def test_restore_brings_back_a_deleted_file(jp_fetch, jp_root_dir):
     assert readme.read_text() == "# TM351\n"
 
 
-async def test_reset_moves_the_module_aside_and_seeds_afresh(jp_fetch, jp_root_dir):
+async def test_reset_moves_the_module_aside_and_seeds_afresh(jp_serverapp, jp_fetch, jp_root_dir):
+    await start_extensions(jp_serverapp)
     await settled(jp_fetch)
     mine = jp_root_dir / "TM351-25J" / "my-notes.txt"
     mine.write_text("my work")
