@@ -1,0 +1,249 @@
+"""Hub-side coursekit: enrolment from hub groups, the spawn hook, and the profile filter.
+
+Plain Python, importable by any JupyterHub configuration: the local hub
+(``images/hub/jupyterhub_config.py``) and the Zero to JupyterHub chart's ``hub.extraConfig``
+(``images/hub/values.yaml``) both use it. It deliberately does not import coursekit: the hub
+image carries only this file, and the single-user image carries coursekit.
+
+The convention, one hub per module presentation:
+
+- hub group ``TM351-25J``: the user takes module TM351, presentation 25J;
+- hub group ``TM351-25J-instructors``: the user teaches it (and so also gets the module).
+
+Groups come from ``c.JupyterHub.load_groups`` in a demo, or from the authenticator in
+production (LTI 1.3 or OAuth with ``manage_groups``).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+INSTRUCTOR_SUFFIX = "-instructors"
+# CODE-PRESENTATION, as coursekit's REST routes accept it (coursekit/handlers/__init__.py).
+MODULE_ID = re.compile(r"^[A-Za-z0-9_]+-[A-Za-z0-9_]+$")
+# A profile tagged with this group is offered to every enrolled user of the hub.
+EVERYONE = "*"
+# Init containers whose name starts with this get the student's enrolment too.
+INIT_CONTAINER_PREFIX = "coursekit-"
+
+
+class NotEnrolled(Exception):
+    """The user belongs to no presentation this hub serves: no server, and a message why.
+
+    JupyterHub shows ``jupyterhub_message`` on the spawn page instead of a bare 500.
+    """
+
+    def __init__(self, username: str, offered: Iterable[str]) -> None:
+        self.username = username
+        self.offered = sorted(offered)
+        self.jupyterhub_message = (
+            f"{username} is not enrolled on {', '.join(self.offered) or 'any module'} on this "
+            "hub. If you think you should be, contact your module team."
+        )
+        super().__init__(self.jupyterhub_message)
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """What a user's hub groups say about them on this hub."""
+
+    modules: list[str] = field(default_factory=list)  # CODE-PRESENTATION, in group order
+    teaches: list[str] = field(default_factory=list)  # the modules they are instructor of
+
+    @property
+    def role(self) -> str:
+        return "instructor" if self.teaches else "student"
+
+    def environment(self) -> dict[str, str]:
+        """The variables the single-user server reads (``COURSEKIT_MODULES``, ...)."""
+        return {
+            "COURSEKIT_MODULES": ",".join(self.modules),
+            "COURSEKIT_ROLE": self.role,
+            "COURSEKIT_INSTRUCTOR_OF": ",".join(self.teaches),
+        }
+
+
+def enrolment_from_groups(groups: Iterable[str], offered: Iterable[str] | None = None) -> Enrolment:
+    """Read a user's enrolment from their hub group names.
+
+    ``offered`` is the presentations this hub serves; groups outside it are ignored (a
+    shared identity provider may send every group a user has). ``None`` accepts any group
+    shaped like ``CODE-PRESENTATION``, which suits a single hub carrying many images.
+    """
+    allowed = None if offered is None else set(offered)
+    modules: list[str] = []
+    teaches: list[str] = []
+    for name in groups:
+        module_id = name.removesuffix(INSTRUCTOR_SUFFIX)
+        if not MODULE_ID.match(module_id) or (allowed is not None and module_id not in allowed):
+            continue
+        if module_id not in modules:
+            modules.append(module_id)
+        if name.endswith(INSTRUCTOR_SUFFIX) and module_id not in teaches:
+            teaches.append(module_id)
+    return Enrolment(modules=modules, teaches=teaches)
+
+
+def group_names(spawner: Any) -> list[str]:
+    """The names of the spawner's user's hub groups (``user.groups`` holds ORM groups)."""
+    return [getattr(g, "name", g) for g in spawner.user.groups]
+
+
+def make_pre_spawn_hook(
+    offered: Iterable[str] | None = None,
+    environment: Mapping[str, str] | None = None,
+    then: Callable[[Any], Any] | None = None,
+) -> Callable[[Any], Any]:
+    """A ``Spawner.pre_spawn_hook`` that passes the user's enrolment to their server.
+
+    Sets ``COURSEKIT_MODULES``, ``COURSEKIT_ROLE`` and ``COURSEKIT_INSTRUCTOR_OF`` plus
+    ``environment`` (the hub-wide values, such as the cull timeout) on the server and on
+    every init container named ``coursekit-*``, so ``jupyter coursekit seed`` there seeds
+    exactly the student's modules. Refuses to start a server for a user with no module
+    here: without this a KubeSpawner with an empty profile list would start its default
+    image. ``then`` chains an existing hook.
+    """
+    offered = None if offered is None else list(offered)
+    extra = dict(environment or {})
+
+    async def pre_spawn_hook(spawner: Any) -> None:
+        enrolment = enrolment_from_groups(group_names(spawner), offered)
+        if not enrolment.modules:
+            raise NotEnrolled(spawner.user.name, offered or [])
+        env = {**extra, **enrolment.environment()}
+        spawner.environment = {**spawner.environment, **env}
+        init_containers = getattr(spawner, "init_containers", None)
+        if init_containers:
+            spawner.init_containers = with_init_environment(init_containers, env)
+        if then is not None:
+            result = then(spawner)
+            if hasattr(result, "__await__"):
+                await result
+
+    return pre_spawn_hook
+
+
+def with_init_environment(
+    init_containers: list[dict] | dict[str, dict], env: Mapping[str, str]
+) -> list[dict] | dict[str, dict]:
+    """A copy of KubeSpawner's ``init_containers`` (list or dict form) with ``env`` added to
+    the coursekit ones; a variable the container already sets is left as it is."""
+
+    def add(container: dict) -> dict:
+        if not str(container.get("name", "")).startswith(INIT_CONTAINER_PREFIX):
+            return container
+        container = copy.deepcopy(container)
+        present = {item.get("name") for item in container.get("env", [])}
+        container["env"] = list(container.get("env", [])) + [
+            {"name": k, "value": v} for k, v in env.items() if k not in present
+        ]
+        return container
+
+    if isinstance(init_containers, dict):
+        return {key: add(c) for key, c in init_containers.items()}
+    return [add(c) for c in init_containers]
+
+
+def profiles_for_groups(
+    profiles: Iterable[Mapping[str, Any]],
+    groups: Iterable[str],
+    offered: Iterable[str] | None = None,
+) -> list[dict]:
+    """The profiles a user may choose, for KubeSpawner.
+
+    Each profile carries ``groups``: the hub groups (module ids, instructor groups, or
+    ``"*"`` for every enrolled user) that see it. A profile without ``groups`` is shown to
+    nobody: an untagged image must not reach every student by accident. An instructor
+    group implies its module, so instructors see their students' images. The ``groups``
+    tag is removed from what KubeSpawner gets, and exactly one profile is the default.
+    """
+    groups = list(groups)
+    enrolment = enrolment_from_groups(groups, offered)
+    if not enrolment.modules:
+        return []
+    member_of = set(groups) | set(enrolment.modules) | {EVERYONE}
+    visible = []
+    for profile in profiles:
+        tags = profile.get("groups") or []
+        if isinstance(tags, str):
+            raise TypeError(f"profile {profile.get('slug')!r}: groups must be a list, not {tags!r}")
+        if member_of.intersection(tags):
+            visible.append({k: copy.deepcopy(v) for k, v in profile.items() if k != "groups"})
+    defaults = [p for p in visible if p.get("default")]
+    for extra_default in defaults[1:]:
+        extra_default.pop("default")
+    if visible and not defaults:
+        visible[0]["default"] = True
+    return visible
+
+
+def make_profile_list(
+    profiles: Iterable[Mapping[str, Any]], offered: Iterable[str] | None = None
+) -> Callable[[Any], list[dict]]:
+    """A callable for ``c.KubeSpawner.profile_list``: each user sees their groups' profiles.
+
+    KubeSpawner calls it for the options form and again when the server starts, so a slug
+    posted for a profile outside the user's list is rejected there.
+    """
+    catalogue = [dict(p) for p in profiles]
+    offered = None if offered is None else list(offered)
+
+    def profile_list(spawner: Any) -> list[dict]:
+        return profiles_for_groups(catalogue, group_names(spawner), offered)
+
+    return profile_list
+
+
+def instructor_roles(presentations: Iterable[str]) -> list[dict]:
+    """``load_roles`` entries: each presentation's instructors may see its roster and
+    activity (who is enrolled, whose server runs), not the students' servers or files."""
+    roles = []
+    for module_id in presentations:
+        group = f"{module_id}{INSTRUCTOR_SUFFIX}"
+        roles.append(
+            {
+                "name": f"{module_id.lower()}-instructor",
+                "description": f"Instructors of {module_id}: the roster and server activity",
+                "scopes": [
+                    f"list:users!group={module_id}",
+                    f"read:users!group={module_id}",
+                    f"read:groups!group={module_id}",
+                ],
+                "groups": [group],
+            }
+        )
+    return roles
+
+
+def idle_culler_service(
+    timeout: int, every: int, python: str = "python3", extra_args: Iterable[str] = ()
+) -> tuple[dict, dict]:
+    """The jupyterhub-idle-culler as a hub-managed service, and the role it needs."""
+    service = {
+        "name": "idle-culler",
+        "command": [
+            python,
+            "-m",
+            "jupyterhub_idle_culler",
+            f"--timeout={timeout}",
+            f"--cull-every={every}",
+            *extra_args,
+        ],
+    }
+    role = {
+        "name": "idle-culler",
+        "description": "Stop servers idle for longer than the timeout",
+        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+        "services": ["idle-culler"],
+    }
+    return service, role
+
+
+def cull_environment(timeout: int, every: int) -> dict[str, str]:
+    """What a single-user server needs to warn before it is culled: it is stopped between
+    ``timeout`` and ``timeout + every`` seconds after its last activity."""
+    return {"COURSEKIT_CULL_TIMEOUT": str(int(timeout)), "COURSEKIT_CULL_EVERY": str(int(every))}

@@ -1,0 +1,119 @@
+"""JupyterHub for one module presentation, on one machine: the local demo (scripts/hub).
+
+The same conventions as the Kubernetes release (values.yaml beside this file), with a local
+spawner instead of KubeSpawner. Everything a run may vary comes from the environment, so
+scripts/hub and the end-to-end test start the same file:
+
+  COURSEKIT_HUB_STATE          folder for the database, cookie secret and homes (required)
+  COURSEKIT_HUB_PRESENTATIONS  the presentations this hub serves (default TM351-25J)
+  COURSEKIT_HUB_STUDENTS       demo students, comma separated (default student1,student2)
+  COURSEKIT_HUB_INSTRUCTORS    demo instructors (default instructor1)
+  COURSEKIT_HUB_PASSWORD       the demo's shared password (default coursekit-demo)
+  COURSEKIT_HUB_URL            where the hub listens (default http://127.0.0.1:8000)
+  COURSEKIT_HUB_API_PORT       the hub's internal API port on 127.0.0.1 (default 8081)
+  COURSEKIT_PROXY_API_PORT     configurable-http-proxy's API port on 127.0.0.1 (default 8001)
+  COURSEKIT_CULL_TIMEOUT       idle seconds before a server is stopped (default 3600)
+  COURSEKIT_CULL_EVERY         how often the culler looks (default 300)
+  COURSEKIT_MANIFEST           course manifests for the servers (default: this repo's
+                               images/example-course; unset in an image, which has its own)
+
+Start it with: jupyterhub -f images/hub/jupyterhub_config.py (scripts/hub does this).
+"""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import coursekit_hub  # noqa: E402  (beside this file, found through the line above)
+
+c = get_config()  # noqa: F821  (provided by JupyterHub when it loads this file)
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item for item in os.environ.get(name, default).replace(" ", ",").split(",") if item]
+
+
+state = Path(os.environ["COURSEKIT_HUB_STATE"]).resolve()
+state.mkdir(parents=True, exist_ok=True)
+presentations = env_list("COURSEKIT_HUB_PRESENTATIONS", "TM351-25J")
+students = env_list("COURSEKIT_HUB_STUDENTS", "student1,student2")
+instructors = env_list("COURSEKIT_HUB_INSTRUCTORS", "instructor1")
+cull_timeout = int(os.environ.get("COURSEKIT_CULL_TIMEOUT", "3600"))
+cull_every = int(os.environ.get("COURSEKIT_CULL_EVERY", "300"))
+
+# -- network: loopback only ---------------------------------------------------------------
+c.JupyterHub.bind_url = os.environ.get("COURSEKIT_HUB_URL", "http://127.0.0.1:8000")
+c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{os.environ.get('COURSEKIT_HUB_API_PORT', '8081')}"
+c.ConfigurableHTTPProxy.api_url = (
+    f"http://127.0.0.1:{os.environ.get('COURSEKIT_PROXY_API_PORT', '8001')}"
+)
+c.ConfigurableHTTPProxy.pid_file = str(state / "jupyterhub-proxy.pid")
+# configurable-http-proxy comes from npm: PATH, else the copy scripts/hub installs here.
+local_chp = HERE / "node_modules" / ".bin" / "configurable-http-proxy"
+if not shutil.which("configurable-http-proxy") and local_chp.exists():
+    c.ConfigurableHTTPProxy.command = [str(local_chp)]
+
+# -- state: SQLite and a cookie secret, kept between runs -------------------------------------
+c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
+
+# -- authentication: a demo allow-list with one shared password ----------------------------
+# Production uses LTI 1.3 (ltiauthenticator) or OAuth (oauthenticator) with
+# manage_groups, so the groups below come from the institution: see docs/operators.md.
+c.JupyterHub.authenticator_class = "shared-password"
+c.SharedPasswordAuthenticator.user_password = os.environ.get(
+    "COURSEKIT_HUB_PASSWORD", "coursekit-demo"
+)
+c.Authenticator.allowed_users = set(students + instructors)
+
+# -- enrolment: hub groups, created at start ------------------------------------------------
+# Group TM351-25J takes the module; TM351-25J-instructors teaches it.
+c.JupyterHub.load_groups = {}
+for module_id in presentations:
+    c.JupyterHub.load_groups[module_id] = {"users": students}
+    c.JupyterHub.load_groups[f"{module_id}{coursekit_hub.INSTRUCTOR_SUFFIX}"] = {
+        "users": instructors
+    }
+
+# -- idle culling, announced to the servers so they can warn students -----------------------
+culler, culler_role = coursekit_hub.idle_culler_service(
+    cull_timeout, cull_every, python=sys.executable
+)
+c.JupyterHub.services = [culler]
+c.JupyterHub.load_roles = [culler_role, *coursekit_hub.instructor_roles(presentations)]
+
+# -- single-user servers: a persistent home each, coursekit told who the student is --------
+# SimpleLocalProcessSpawner runs every server as this machine's user: fine for a demo, not
+# for students (on Kubernetes each server is its own pod with its own volume).
+c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
+c.SimpleLocalProcessSpawner.home_dir_template = str(state / "homes" / "{username}")
+singleuser = Path(sys.executable).parent / "jupyterhub-singleuser"
+c.Spawner.cmd = [str(singleuser) if singleuser.exists() else "jupyterhub-singleuser"]
+c.Spawner.notebook_dir = "~"
+c.Spawner.default_url = "/lab"
+c.Spawner.start_timeout = 90
+c.Spawner.http_timeout = 90
+if os.getuid() == 0:
+    # Jupyter refuses to run as root unless told; in a course image it never is root.
+    c.Spawner.args = ["--allow-root"]
+
+environment = coursekit_hub.cull_environment(cull_timeout, cull_every)
+example_course = HERE.parent / "example-course"
+manifest = os.environ.get("COURSEKIT_MANIFEST") or (
+    str(example_course) if example_course.is_dir() else ""
+)
+if manifest:
+    environment["COURSEKIT_MANIFEST"] = manifest
+c.Spawner.environment = environment
+c.Spawner.pre_spawn_hook = coursekit_hub.make_pre_spawn_hook(presentations)
+
+# TODO(issue 6): the coursekit nbgrader exchange as a hub service. Add it to
+# c.JupyterHub.services, give students and instructors `access:services!service=<name>` in
+# load_roles, and pass its URL to the servers in `environment` (COURSEKIT_EXCHANGE_URL).
+
+# TODO(issue 4): hub login and spawn pages branded from the course's branding file, through
+# c.JupyterHub.template_paths and c.JupyterHub.template_vars.

@@ -1,0 +1,95 @@
+"""The hub's install script (which the hub Dockerfile runs) and its local configuration,
+checked without Docker and without starting a hub."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from traitlets.config import PyFileConfigLoader
+
+from .conftest import REPO
+
+HUB_DIR = REPO / "images" / "hub"
+INSTALL = HUB_DIR / "install-hub.sh"
+
+
+def run_install(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["bash", str(INSTALL), *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_install_script_puts_coursekit_hub_on_the_hubs_python_path(tmp_path):
+    result = run_install("--module-dir", str(tmp_path / "site"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "site" / "coursekit_hub.py").read_text() == (
+        HUB_DIR / "coursekit_hub.py"
+    ).read_text()
+
+
+def test_install_script_finds_or_installs_the_proxy():
+    result = run_install("--proxy-dir", str(HUB_DIR))
+    assert result.returncode == 0, result.stderr
+    proxy = Path(result.stdout.strip())
+    assert proxy.is_absolute() and os.access(proxy, os.X_OK)
+
+
+def test_install_script_rejects_unknown_options_and_missing_files(tmp_path):
+    assert run_install("--frobnicate").returncode == 2
+    missing = run_install("--requirements", str(tmp_path / "nope.txt"))
+    assert missing.returncode == 1
+    assert "no requirements file" in missing.stderr
+
+
+def test_dockerfile_runs_the_tested_script_with_the_tested_files():
+    dockerfile = (HUB_DIR / "Dockerfile").read_text()
+    assert "install-hub.sh" in dockerfile
+    assert "--module-dir" in dockerfile and "requirements-hub.txt" in dockerfile
+    assert (REPO / "requirements-hub.txt").is_file()
+
+
+@pytest.fixture
+def hub_config(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSEKIT_HUB_STATE", str(tmp_path / "state"))
+    monkeypatch.setenv("COURSEKIT_CULL_TIMEOUT", "1200")
+    monkeypatch.delenv("COURSEKIT_MANIFEST", raising=False)
+    loader = PyFileConfigLoader("jupyterhub_config.py", path=str(HUB_DIR))
+    return loader.load_config()
+
+
+def test_local_config_enrols_the_demo_users_by_group(hub_config):
+    groups = hub_config.JupyterHub.load_groups
+    assert groups["TM351-25J"]["users"] == ["student1", "student2"]
+    assert groups["TM351-25J-instructors"]["users"] == ["instructor1"]
+    assert hub_config.Authenticator.allowed_users == {"student1", "student2", "instructor1"}
+
+
+def test_local_config_keeps_a_home_per_user_under_the_state_dir(hub_config, tmp_path):
+    template = hub_config.SimpleLocalProcessSpawner.home_dir_template
+    assert template == str((tmp_path / "state" / "homes" / "{username}").resolve())
+    assert hub_config.JupyterHub.db_url.startswith("sqlite:///")
+
+
+def test_local_config_runs_the_culler_and_tells_servers_its_timeout(hub_config):
+    (culler,) = hub_config.JupyterHub.services
+    assert "--timeout=1200" in culler["command"]
+    roles = {r["name"]: r for r in hub_config.JupyterHub.load_roles}
+    assert roles["idle-culler"]["services"] == ["idle-culler"]
+    assert "tm351-25j-instructor" in roles
+    env = hub_config.Spawner.environment
+    assert env["COURSEKIT_CULL_TIMEOUT"] == "1200"
+    assert env["COURSEKIT_MANIFEST"] == str(REPO / "images" / "example-course")
+
+
+def test_local_config_listens_on_loopback_only(hub_config):
+    assert hub_config.JupyterHub.bind_url.startswith("http://127.0.0.1:")
+    assert hub_config.JupyterHub.hub_bind_url.startswith("http://127.0.0.1:")
+    assert hub_config.ConfigurableHTTPProxy.api_url.startswith("http://127.0.0.1:")
+
+
+def test_local_config_allows_root_only_when_root(hub_config):
+    args = hub_config.Spawner.args if "args" in hub_config.Spawner else []
+    assert ("--allow-root" in args) == (os.getuid() == 0)

@@ -1,0 +1,188 @@
+"""The Kubernetes values for one presentation: valid for the Zero to JupyterHub chart once
+merged with its defaults, and their hub.extraConfig doing what the operator's guide says."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import jsonschema
+import pytest
+import yaml
+from traitlets.config import Config, LazyConfigValue
+
+from .conftest import REPO
+
+HUB_DIR = REPO / "images" / "hub"
+VALUES = HUB_DIR / "values.yaml"
+# The chart's schema and defaults, kept beside the repository (see its README).
+REFERENCE = REPO.parent / "shared" / "reference" / "z2jh"
+
+sys.path.insert(0, str(HUB_DIR))
+import coursekit_hub  # noqa: E402
+
+
+def deep_merge(defaults: dict, overrides: dict) -> dict:
+    """Helm's merge of a values file over the chart's: maps merge, anything else replaces,
+    and a null removes the chart's key."""
+    merged = copy.deepcopy(defaults)
+    for key, value in overrides.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def load_yaml(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def chart() -> tuple[dict, dict]:
+    if not (REFERENCE / "values.schema.yaml").is_file():
+        pytest.skip(f"the chart's reference schema is not at {REFERENCE} on this machine")
+    return load_yaml(REFERENCE / "values.yaml"), load_yaml(REFERENCE / "values.schema.yaml")
+
+
+@pytest.fixture(scope="module")
+def merged(chart) -> dict:
+    defaults, _ = chart
+    return deep_merge(defaults, load_yaml(VALUES))
+
+
+def schema_errors(values: dict, schema: dict) -> list[str]:
+    validator = jsonschema.Draft7Validator(schema)
+    return [
+        f"{'.'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
+        for e in validator.iter_errors(values)
+    ]
+
+
+def get_config_from(values: dict):
+    """z2jh's get_config: a dotted key into the release's values."""
+
+    def get_config(key: str, default=None):
+        node = values
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    return get_config
+
+
+def run_extra_config(values: dict) -> Config:
+    c = Config()
+    for name, source in sorted(values["hub"]["extraConfig"].items()):
+        exec(
+            compile(source, f"hub.extraConfig.{name}", "exec"),
+            {"c": c, "get_config": get_config_from(values)},
+        )
+    return c
+
+
+def resolved(value, initial):
+    """A setting as the hub would see it: extraConfig extends the chart's, lazily."""
+    return value.get_value(initial) if isinstance(value, LazyConfigValue) else value
+
+
+def spawner_for(name: str, groups: list[str], init_containers: list | None = None):
+    return SimpleNamespace(
+        user=SimpleNamespace(name=name, groups=[SimpleNamespace(name=g) for g in groups]),
+        environment={},
+        init_containers=init_containers or [],
+    )
+
+
+def test_values_validate_against_the_chart_schema(chart, merged):
+    _, schema = chart
+    assert schema_errors(merged, schema) == []
+
+
+def test_the_schema_check_catches_a_mistake(chart, merged):
+    _, schema = chart
+    broken = copy.deepcopy(merged)
+    broken["singleuser"]["storage"]["capacityy"] = "5Gi"
+    broken["cull"]["timeout"] = "an hour"
+    errors = schema_errors(broken, schema)
+    assert any("capacityy" in e for e in errors)
+    assert any(e.startswith("cull.timeout") for e in errors)
+
+
+def test_merge_keeps_chart_defaults_and_lets_values_win():
+    merged = deep_merge(
+        {"a": {"b": 1, "c": [1, 2]}, "d": 1, "e": {"x": 1}},
+        {"a": {"c": [3]}, "d": None, "e": {"y": 2}},
+    )
+    assert merged == {"a": {"b": 1, "c": [3]}, "e": {"x": 1, "y": 2}}
+
+
+def test_home_volume_is_keyed_by_the_user_alone(merged):
+    storage = merged["singleuser"]["storage"]
+    assert storage["type"] == "dynamic"
+    assert storage["dynamic"]["pvcNameTemplate"] == "claim-{escaped_username}"
+    (seed,) = [c for c in merged["singleuser"]["initContainers"] if c["name"] == "coursekit-seed"]
+    assert seed["volumeMounts"] == [
+        {"name": storage["dynamic"]["volumeNameTemplate"], "mountPath": storage["homeMountPath"]}
+    ]
+    assert seed["command"][:3] == ["jupyter", "coursekit", "seed"]
+
+
+def test_culling_and_resource_limits_are_set(merged):
+    assert merged["cull"]["enabled"] is True
+    assert merged["cull"]["timeout"] > merged["cull"]["every"] > 0
+    assert merged["singleuser"]["memory"]["limit"]
+    assert merged["singleuser"]["cpu"]["limit"]
+
+
+def test_network_policy_lets_servers_reach_the_exchange(merged):
+    exchange = merged["custom"]["coursekit"]["exchange"]
+    rules = merged["singleuser"]["networkPolicy"]["egress"]
+    assert any(
+        {"port": exchange["port"], "protocol": "TCP"} in rule["ports"]
+        and rule["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
+        == exchange["service"]
+        for rule in rules
+    )
+    assert merged["singleuser"]["networkPolicy"]["enabled"] is True
+
+
+def test_extra_config_restricts_profiles_to_the_presentation(merged):
+    c = run_extra_config(merged)
+    profile_list = c.KubeSpawner.profile_list
+    student = [p["slug"] for p in profile_list(spawner_for("s", ["TM351-25J"]))]
+    assert student == ["tm351-25j", "tm351-25j-previous"]
+    teacher = profile_list(spawner_for("t", ["TM351-25J-instructors"]))
+    assert [p["slug"] for p in teacher] == ["tm351-25j", "tm351-25j-previous", "tm351-25j-large"]
+    assert profile_list(spawner_for("x", ["M269-25J"])) == []
+
+
+def test_extra_config_passes_enrolment_and_cull_timeout_to_server_and_seed(merged):
+    c = run_extra_config(merged)
+    spawner = spawner_for("s", ["TM351-25J"], copy.deepcopy(merged["singleuser"]["initContainers"]))
+    asyncio.run(c.KubeSpawner.pre_spawn_hook(spawner))
+    assert spawner.environment["COURSEKIT_MODULES"] == "TM351-25J"
+    assert spawner.environment["COURSEKIT_CULL_TIMEOUT"] == str(merged["cull"]["timeout"])
+    seed_env = {e["name"]: e["value"] for e in spawner.init_containers[0]["env"]}
+    assert seed_env["COURSEKIT_MODULES"] == "TM351-25J"
+
+
+def test_extra_config_refuses_a_user_of_another_presentation(merged):
+    c = run_extra_config(merged)
+    with pytest.raises(coursekit_hub.NotEnrolled):
+        asyncio.run(c.KubeSpawner.pre_spawn_hook(spawner_for("x", ["M269-25J"])))
+
+
+def test_extra_config_creates_groups_and_instructor_roles(merged):
+    c = run_extra_config(merged)
+    groups = resolved(c.JupyterHub.load_groups, {})
+    assert set(groups) == {"TM351-25J", "TM351-25J-instructors"}
+    roles = resolved(c.JupyterHub.load_roles, [])
+    assert [r["groups"] for r in roles] == [["TM351-25J-instructors"]]
