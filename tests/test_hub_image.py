@@ -91,5 +91,5 @@ def test_local_config_listens_on_loopback_only(hub_config):
 
 
 def test_local_config_allows_root_only_when_root(hub_config):
-    args = hub_config.Spawner.args if "args" in hub_config.Spawner else []
+    args = hub_config.Spawner.args
     assert ("--allow-root" in args) == (os.getuid() == 0)

@@ -14,6 +14,8 @@ scripts/hub and the end-to-end test start the same file:
   COURSEKIT_PROXY_API_PORT     configurable-http-proxy's API port on 127.0.0.1 (default 8001)
   COURSEKIT_CULL_TIMEOUT       idle seconds before a server is stopped (default 3600)
   COURSEKIT_CULL_EVERY         how often the culler looks (default 300)
+  COURSEKIT_HUB_SERVER_ARGS    extra single-user server arguments, space separated
+                               (the spawn-storm benchmark turns coursekit off with one)
   COURSEKIT_MANIFEST           course manifests for the servers (default: this repo's
                                images/example-course; unset in an image, which has its own)
 
@@ -97,9 +99,10 @@ c.Spawner.notebook_dir = "~"
 c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = 90
 c.Spawner.http_timeout = 90
+c.Spawner.args = os.environ.get("COURSEKIT_HUB_SERVER_ARGS", "").split()
 if os.getuid() == 0:
     # Jupyter refuses to run as root unless told; in a course image it never is root.
-    c.Spawner.args = ["--allow-root"]
+    c.Spawner.args.append("--allow-root")
 
 environment = coursekit_hub.cull_environment(cull_timeout, cull_every)
 example_course = HERE.parent / "example-course"
