@@ -1,0 +1,1 @@
+"""coursekit's performance figures, measured side by side with a peer: see ``benchmarks/run``."""
