@@ -36,7 +36,7 @@ from .errors import NotACourseFile, SeedLocked
 from .init_steps import run_steps
 from .plan import plan
 from .record import Bookkeeping, Record, wants_base
-from .report import Progress, ProgressThrottle, SeedReport
+from .report import Progress, ProgressThrottle, SeedReport, last_report  # noqa: F401 (re-exported)
 from .sources import gather
 
 
@@ -140,15 +140,6 @@ def _save_report(book: Bookkeeping, report: SeedReport) -> None:
     with contextlib.suppress(OSError):
         data = json.dumps(report.to_dict()).encode()
         write_bytes(book.report_path, data, book.tmp, 0o600, sync=False)
-
-
-def last_report(workspace: Path) -> SeedReport | None:
-    """The report of the last seed of this module folder, if there was one."""
-    try:
-        data = json.loads(Bookkeeping(Path(workspace)).report_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return SeedReport.from_dict(data) if isinstance(data, dict) else None
 
 
 def restore_original(module: Module, workspace: Path, paths: list[str] | None) -> dict:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from .record import Bookkeeping
 
 
 @dataclass
@@ -114,3 +118,12 @@ class ProgressThrottle:
             bytes_done=self.state.bytes_done + nbytes,
             current=current,
         )
+
+
+def last_report(workspace: Path) -> SeedReport | None:
+    """The report of the last seed of this module folder, if there was one."""
+    try:
+        data = json.loads(Bookkeeping(Path(workspace)).report_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return SeedReport.from_dict(data) if isinstance(data, dict) else None
