@@ -1,8 +1,11 @@
 """Every write the engine makes to a student's home: inside the module, whole, or not at all.
 
 A file is written to a temporary name in the module's bookkeeping folder (same filesystem),
-fsynced, then renamed over its target, so a reader (or a ``kill -9``) never sees half a
-file. No path component below the module folder is followed if it is a symbolic link: a
+then renamed over its target, so a reader (or a ``kill -9``) never sees half a file. Course
+files are not fsynced one by one (that made a first seed dozens of times slower than
+``cp -a``); instead :func:`sync_written` flushes everything once before the record that
+names those files is saved, so after a power cut the record never claims data the disk
+lost. No path component below the module folder is followed if it is a symbolic link: a
 student's link must never lead the seeder to write outside their home.
 """
 
@@ -26,6 +29,16 @@ CHUNK = 1 << 20
 # cost in production is one integer comparison per write.
 _KILL_AT = int(os.environ.get("COURSEKIT_FAULT_KILL_AT_WRITE", "0") or 0)
 _writes = 0
+# Set when a course file was written without fsync; cleared by sync_written().
+_unsynced = False
+
+
+def sync_written() -> None:
+    """Make every file written since the last call durable: one sync instead of one per file."""
+    global _unsynced
+    if _unsynced:
+        os.sync()
+        _unsynced = False
 
 
 def fault_point(what: str) -> None:
@@ -135,6 +148,7 @@ def copy_file(
 ) -> tuple[str, os.stat_result]:
     """Copy ``source`` to ``root/rel`` atomically; returns the sha256 of what was written and
     the target's stat (the record keeps both, to tell a student's later change cheaply)."""
+    global _unsynced
     target = ensure_parents(root, rel)
     digest = hashlib.sha256()
     fault_point(str(target))
@@ -144,9 +158,8 @@ def copy_file(
             while chunk := src.read(CHUNK):
                 digest.update(chunk)
                 dst.write(chunk)
-            dst.flush()
             os.fchmod(dst.fileno(), mode)
-            os.fsync(dst.fileno())
+        _unsynced = True
         _replace(tmp, target)
     except BaseException:
         _unlink_quietly(tmp)

@@ -22,7 +22,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from .atomic import BOOKKEEPING, lstat_or_none, write_bytes
+from .atomic import BOOKKEEPING, lstat_or_none, sync_written, write_bytes
 from .errors import UnsafePath
 
 RECORD_VERSION = 1
@@ -162,6 +162,8 @@ class Record:
         return self.book.record_path.exists()
 
     def save(self) -> None:
+        # The data the record names must reach the disk before the record does.
+        sync_written()
         data = {
             "version": RECORD_VERSION,
             "files": {
