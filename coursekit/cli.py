@@ -56,8 +56,16 @@ class ValidateCommand(CourseKitCommand):
         if not course.files and not course.problems:
             self.fail(f"no manifest found in {', '.join(paths) or '(nothing given)'}")
         if self.json:
-            print(json.dumps({"manifests": course.files, "modules": [m.id for m in course.modules],
-                              "problems": [p.to_dict() for p in course.problems]}, indent=2))
+            print(
+                json.dumps(
+                    {
+                        "manifests": course.files,
+                        "modules": [m.id for m in course.modules],
+                        "problems": [p.to_dict() for p in course.problems],
+                    },
+                    indent=2,
+                )
+            )
         else:
             for problem in course.problems:
                 print(problem, file=sys.stderr)
@@ -82,7 +90,9 @@ class HomeCommand(CourseKitCommand):
         allow_none=True,
         help="Only these modules, CODE-PRESENTATION (--module, repeatable). Default: $COURSEKIT_MODULES, else all.",
     ).tag(config=True)
-    workspace_template = Unicode(DEFAULT_TEMPLATE, help="The module folder's name.").tag(config=True)
+    workspace_template = Unicode(DEFAULT_TEMPLATE, help="The module folder's name.").tag(
+        config=True
+    )
 
     @default("home")
     def _default_home(self) -> str:

@@ -21,6 +21,8 @@ service = ModuleService([{str(course_dir)!r}], Path({str(tmp_path)!r})).load()
 SeedingService(service)
 print(json.dumps([name for name in {HEAVY!r} if name in sys.modules]))
 """
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == []
