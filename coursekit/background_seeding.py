@@ -109,34 +109,35 @@ class SeedingService:
 
         return report
 
-    def _run_seed(self, workspace: Workspace) -> dict:
-        from .seeding import seed_module
-
-        module_id = workspace.module.id
+    def _tracked(self, module_id: str, work: Callable[[Callable], Any]) -> Any:
+        """Run ``work(progress_callback)`` in the worker, keeping the module's state: running
+        with progress, then done with the engine's report, or failed with the error."""
         self._set(module_id, state="running", progress=None, error=None)
         try:
-            report = seed_module(
-                workspace.module,
-                workspace.path,
-                cache_dir=self.cache_dir,
-                progress=self._progress_callback(module_id),
-            )
-        except CourseKitError as err:
-            self._set(module_id, state="failed", progress=None, error=err.to_dict())
-            log.warning("coursekit: seeding %s failed: %s", module_id, err.message)
-            raise
+            result, report = work(self._progress_callback(module_id))
         except Exception as err:
-            self._set(
-                module_id,
-                state="failed",
-                progress=None,
-                error={"code": "seed-failed", "message": str(err)},
-            )
-            log.exception("coursekit: seeding %s failed", module_id)
+            if isinstance(err, CourseKitError):
+                error = err.to_dict()
+                log.warning("coursekit: %s: %s", module_id, err.message)
+            else:
+                error = {"code": "seed-failed", "message": str(err)}
+                log.exception("coursekit: seeding %s failed", module_id)
+            self._set(module_id, state="failed", progress=None, error=error)
             raise
         self._set(module_id, state="done", progress=None, report=report.to_dict())
         log.info("coursekit: %s: %s", module_id, report.summary())
-        return report.to_dict()
+        return result
+
+    def _run_seed(self, workspace: Workspace) -> dict:
+        from .seeding import seed_module
+
+        def work(progress):
+            report = seed_module(
+                workspace.module, workspace.path, cache_dir=self.cache_dir, progress=progress
+            )
+            return report.to_dict(), report
+
+        return self._tracked(workspace.module.id, work)
 
     def start(self, module_id: str) -> Future:
         """Queue a seed of one module; returns at once."""
@@ -169,27 +170,12 @@ class SeedingService:
 
         workspace = self._seedable(module_id)
 
-        def work():
-            self._set(module_id, state="running", progress=None, error=None)
-            try:
-                backup, report = reset_module(
-                    workspace.module,
-                    workspace.path,
-                    cache_dir=self.cache_dir,
-                    progress=self._progress_callback(module_id),
-                )
-            except Exception as err:
-                error = (
-                    err.to_dict()
-                    if isinstance(err, CourseKitError)
-                    else {"code": "reset-failed", "message": str(err)}
-                )
-                self._set(module_id, state="failed", progress=None, error=error)
-                raise
-            self._set(module_id, state="done", progress=None, report=report.to_dict())
-            return backup
+        def work(progress):
+            return reset_module(
+                workspace.module, workspace.path, cache_dir=self.cache_dir, progress=progress
+            )
 
-        backup = await self._in_worker(work)
+        backup = await self._in_worker(self._tracked, module_id, work)
         return {
             "backup": backup.relative_to(self.modules.home).as_posix(),
             "seed": self.state(module_id),
