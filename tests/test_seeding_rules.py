@@ -96,6 +96,21 @@ def test_student_change_stays_when_the_course_did_not_change_that_file(course):
     assert course.mine("README.md").read_text() == "my notes"
 
 
+def test_student_edit_that_keeps_size_and_mtime_is_still_seen(course):
+    # Where mtimes lie (NFS, `touch -r`, an editor restoring them), an edit of the same size
+    # must not pass for the course's file: the record's ctime catches it.
+    course.seed()
+    readme = course.mine("README.md")
+    before = readme.stat()
+    readme.write_text("# mine!\n")
+    assert readme.stat().st_size == before.st_size
+    os.utime(readme, ns=(before.st_atime_ns, before.st_mtime_ns))
+    course.write("README.md", "# TM351, v2\n")
+    report = course.seed()
+    assert readme.read_text() == "# mine!\n"
+    assert "README.md" not in report.updated
+
+
 def test_text_file_changed_by_both_keeps_the_students_and_saves_the_course_copy_beside(course):
     course.seed()
     course.mine("README.md").write_text("my notes")

@@ -1,6 +1,6 @@
 """The module's memory of what it was given, in ``<module>/.coursekit/``.
 
-- ``record.json``: path -> sha256 given, and the size and mtime_ns of the file as written
+- ``record.json``: path -> sha256 given, and the size, mtime_ns and ctime_ns of the file as written
   (a later size or mtime that differs means "look closer", never "the student changed it"
   on its own: only a different hash says that).
 - ``applied``: the digest of the content last applied in full, so a start with nothing new
@@ -32,18 +32,24 @@ MAX_TEXT_BASE = 4 << 20
 
 @dataclass
 class Given:
-    """What the student was given at one path. ``size``/``mtime_ns`` are None once the file
-    on disk is known to differ from it (after a merge), so it is always hashed."""
+    """What the student was given at one path. ``size``/``mtime_ns``/``ctime_ns`` are None
+    once the file on disk is known to differ from it (after a merge), so it is always hashed.
+
+    ctime is in the check because mtime can lie: an editor or ``touch -r`` can restore it,
+    and NFS clients may round it; ctime cannot be set by the student, so an edit that keeps
+    size and mtime still leads to a hash."""
 
     sha256: str
     size: int | None
     mtime_ns: int | None
+    ctime_ns: int | None = None
 
     def matches(self, info: os.stat_result) -> bool:
         return (
             stat.S_ISREG(info.st_mode)
             and self.size == info.st_size
             and self.mtime_ns == info.st_mtime_ns
+            and self.ctime_ns == info.st_ctime_ns
         )
 
 
@@ -147,7 +153,7 @@ class Record:
         try:
             data = json.loads(book.record_path.read_text(encoding="utf-8"))
             files = {
-                rel: Given(e["sha256"], e.get("size"), e.get("mtime_ns"))
+                rel: Given(e["sha256"], e.get("size"), e.get("mtime_ns"), e.get("ctime_ns"))
                 for rel, e in data["files"].items()
             }
         except FileNotFoundError:
@@ -167,7 +173,12 @@ class Record:
         data = {
             "version": RECORD_VERSION,
             "files": {
-                rel: {"sha256": g.sha256, "size": g.size, "mtime_ns": g.mtime_ns}
+                rel: {
+                    "sha256": g.sha256,
+                    "size": g.size,
+                    "mtime_ns": g.mtime_ns,
+                    "ctime_ns": g.ctime_ns,
+                }
                 for rel, g in sorted(self.files.items())
             },
         }
@@ -176,6 +187,7 @@ class Record:
         )
 
     def give(self, rel: str, sha: str, info: os.stat_result | None) -> None:
-        size = info.st_size if info is not None else None
-        mtime = info.st_mtime_ns if info is not None else None
-        self.files[rel] = Given(sha, size, mtime)
+        if info is None:
+            self.files[rel] = Given(sha, None, None, None)
+        else:
+            self.files[rel] = Given(sha, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
