@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -100,6 +101,19 @@ class _Bench:
         subprocess.run(["cp", "-a", str(source), str(target)], check=True)
         return time.perf_counter() - started
 
+    def fsync_tree(self, root: Path) -> float:
+        """What making a copy durable costs, file by file, as the seed does (not timed
+        into cp -a's figure; shown beside it)."""
+        started = time.perf_counter()
+        for folder, _dirs, names in os.walk(root):
+            for name in names:
+                fd = os.open(os.path.join(folder, name), os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        return time.perf_counter() - started
+
     def git(self, *args: str | Path) -> None:
         done = subprocess.run(
             ["git", *map(str, args)], env=self.env, capture_output=True, text=True
@@ -112,6 +126,10 @@ class _Bench:
         tree = ["--git-dir", bare, "--work-tree", content]
         self.git(*tree, "add", "-A")
         self.git(*tree, "commit", "-q", "-m", message)
+        # A hosted repository keeps what it is pushed as packs, not loose objects, and a
+        # clone from loose objects is several times slower. No delta search (--window=0):
+        # the generated files share no content, and the search would take half a minute.
+        self.git("--git-dir", bare, "repack", "-d", "-q", "--window=0")
 
 
 def _bytes(root: Path, rels: list[str] | None = None) -> int:
@@ -142,45 +160,73 @@ def _check_engine() -> None:
         ) from err
 
 
-def run(ctx: Context) -> list[Figure]:
-    _check_engine()
+@dataclass
+class _Setup:
+    """The generated courses, their manifests, and the bare repository nbgitpuller pulls."""
+
+    course: GeneratedCourse
+    small: GeneratedCourse
+    manifest: Path
+    small_manifest: Path
+    bare: Path
+    url: str
+    index_seconds: float
+
+
+@dataclass
+class _Seeded:
+    """The module folder and the clone left by the first-seed rounds, for what follows."""
+
+    workspace: Path
+    clone: Path
+    first_ms: float
+
+
+def _prepare(ctx: Context, bench: _Bench) -> _Setup:
     from coursekit.seeding import build_index
 
     files, total = ctx.size((2000, 200 << 20), (200, 20 << 20))
-    rounds = ctx.size(3, 2)
-    bench = _Bench(ctx, ctx.folder("seeding"))
-    root = bench.root
-
     ctx.log(f"{NAME}: generating a course of {files} files, {total >> 20} MiB")
-    course = generate(root / "content", files, total)
-    small = generate(root / "content-small", files // 10, total // 10, seed=352)
+    course = generate(bench.root / "content", files, total)
+    small = generate(bench.root / "content-small", files // 10, total // 10, seed=352)
     started = time.perf_counter()
-    build_index(course.root)
+    build_index(course.root)  # as the image build does: jupyter coursekit index
     index_seconds = time.perf_counter() - started
     build_index(small.root)
-    manifest = bench.manifest(MODULE, course.root)
-    small_manifest = bench.manifest(SMALL_MODULE, small.root)
-
-    bare = root / "course.git"
+    bare = bench.root / "course.git"
     bench.git("init", "-q", "--bare", "-b", BRANCH, bare)
     (bare / "info" / "exclude").write_text(f"{INDEX_NAME}\n")  # coursekit's, not the course's
     ctx.log(f"{NAME}: committing the course to a bare repository for nbgitpuller")
     bench.publish(bare, course.root, "the course")
-    url = bare.as_uri()
+    return _Setup(
+        course=course,
+        small=small,
+        manifest=bench.manifest(MODULE, course.root),
+        small_manifest=bench.manifest(SMALL_MODULE, small.root),
+        bare=bare,
+        url=bare.as_uri(),
+        index_seconds=index_seconds,
+    )
 
-    # -- first seed, beside cp -a and nbgitpuller's first clone --------------------------------
-    seeds, copies, clones = [], [], []
+
+def _first_seed(ctx: Context, bench: _Bench, setup: _Setup) -> tuple[list[Figure], _Seeded]:
+    """Rounds of cp -a, first seed and nbgitpuller's first clone, each going first in turn."""
+    course = setup.course
+    seeds, copies, clones, fsyncs = [], [], [], []
+    rounds = ctx.size(3, 2)
     for i in range(rounds):
-        workspace = root / f"home-{i}" / MODULE
+        workspace = bench.root / f"home-{i}" / MODULE
         workspace.parent.mkdir()
-        copy_target, clone = root / f"copy-{i}", root / f"clone-{i}"
+        copy_target, clone = bench.root / f"copy-{i}", bench.root / f"clone-{i}"
         steps = [
             (copies, partial(bench.copy, course.root, copy_target)),
-            (seeds, partial(bench.seed, manifest, workspace)),
-            (clones, partial(bench.pull, url, clone)),
+            (seeds, partial(bench.seed, setup.manifest, workspace)),
+            (clones, partial(bench.pull, setup.url, clone)),
         ]
-        for results, step in steps[i % 3 :] + steps[: i % 3]:  # each goes first in turn
+        for results, step in steps[i % 3 :] + steps[: i % 3]:
             results.append(step())
+            if results is copies:
+                fsyncs.append(bench.fsync_tree(copy_target))
         if seeds[-1]["added"] != len(course.files):
             raise BenchmarkError(
                 f"the first seed added {seeds[-1]['added']} files of {len(course.files)}"
@@ -194,171 +240,166 @@ def run(ctx: Context) -> list[Figure]:
             _remove(workspace.parent, clone)
     first = median([s["seconds"] for s in seeds]) * 1000
     cp = median(copies) * 1000
-    clone_ms = median(clones) * 1000
-
-    # -- no-op: nothing changed --------------------------------------------------------------
-    noop_runs = ctx.size(5, 3)
-    noops, noop_pulls = [], []
-    for _ in range(noop_runs):
-        noops.append(bench.seed(manifest, workspace))
-        noop_pulls.append(bench.pull(url, clone))
-    noop_ms = median([r["seconds"] for r in noops]) * 1000
-    noop_pull_ms = median(noop_pulls) * 1000
-    all_noop = all(r["noop"] for r in noops)
-    ctx.log(f"{NAME}: no-op seed {noop_ms:.1f} ms, nbgitpuller no-op pull {noop_pull_ms:.0f} ms")
-
-    # Files read by a no-op seed, at two sizes of course: they must not grow with it.
-    counted = bench.seed(manifest, workspace, count_opens=True)
-    small_workspace = root / "home-small" / SMALL_MODULE
-    small_workspace.parent.mkdir()
-    bench.seed(small_manifest, small_workspace)
-    small_counted = bench.seed(small_manifest, small_workspace, count_opens=True)
-    small_noop_ms = median(
-        [bench.seed(small_manifest, small_workspace)["seconds"] for _ in range(noop_runs)]
-    )
-    small_noop_ms *= 1000
-    reads, small_reads = len(counted["reads"]), len(small_counted["reads"])
-
-    # -- the course team changes 1% of the files --------------------------------------------
-    updates, update_pulls, index_rebuilds = [], [], []
-    changed: list[str] = []
-    changed_bytes = 0
-    for i in range(rounds):
-        changed = change_share(course, CHANGED, i)
-        changed_bytes = _bytes(course.root, changed)
-        started = time.perf_counter()
-        build_index(course.root)  # what the image build does
-        index_rebuilds.append(time.perf_counter() - started)
-        bench.publish(bare, course.root, f"update {i + 1}")
-        if i % 2:
-            update_pulls.append(bench.pull(url, clone))
-            updates.append(bench.seed(manifest, workspace))
-        else:
-            updates.append(bench.seed(manifest, workspace))
-            update_pulls.append(bench.pull(url, clone))
-        if updates[-1]["updated"] != len(changed):
-            raise BenchmarkError(
-                f"the update seed updated {updates[-1]['updated']} files, not the "
-                f"{len(changed)} the course changed"
-            )
-        ctx.log(
-            f"{NAME}: update of {len(changed)} files {updates[-1]['seconds'] * 1000:.0f} ms, "
-            f"nbgitpuller pull {update_pulls[-1] * 1000:.0f} ms"
-        )
-    update_ms = median([u["seconds"] for u in updates]) * 1000
-    update_pull_ms = median(update_pulls) * 1000
-
-    # -- what the bookkeeping costs in the student's home ---------------------------------------
-    bookkeeping = _bytes(workspace / ".coursekit")
-    text_files = [rel for rel in course.files if rel.endswith(TEXT_SUFFIXES)]
-    text = _bytes(course.root, text_files)
-    git_dir = _bytes(clone / ".git")
-
     size = f"{len(course.files):,} files / {course.total_bytes / (1 << 20):,.0f} MiB"
-    return _figures(
-        first=first,
-        cp=cp,
-        clone_ms=clone_ms,
-        noop_ms=noop_ms,
-        noop_pull_ms=noop_pull_ms,
-        all_noop=all_noop,
-        reads=reads,
-        small_reads=small_reads,
-        counted=counted,
-        small_counted=small_counted,
-        small_noop_ms=small_noop_ms,
-        update_ms=update_ms,
-        update_pull_ms=update_pull_ms,
-        bookkeeping=bookkeeping,
-        text=text,
-        text_files=len(text_files),
-        git_dir=git_dir,
-        size=size,
-        course=course,
-        small=small,
-        changed=len(changed),
-        changed_bytes=changed_bytes,
-        index_seconds=index_seconds,
-        index_rebuild=median(index_rebuilds),
-        detail={
-            "files": len(course.files),
-            "bytes": course.total_bytes,
-            "first_seed_s": [s["seconds"] for s in seeds],
-            "cp_a_s": copies,
-            "nbgitpuller_clone_s": clones,
-            "noop_seed_s": [r["seconds"] for r in noops],
-            "nbgitpuller_noop_pull_s": noop_pulls,
-            "update_seed_s": [u["seconds"] for u in updates],
-            "nbgitpuller_update_pull_s": update_pulls,
-            "noop_reads": counted["reads"],
-            "noop_reads_small": small_counted["reads"],
-            "index_build_s": index_seconds,
-        },
+    figures = [
+        Figure(
+            f"first seed, {size}: coursekit vs cp -a",
+            first,
+            cp,
+            goal=f"<= {GOAL_FIRST_VS_CP}x",
+            meets=first <= GOAL_FIRST_VS_CP * cp,
+            note=(
+                f"median of {rounds}; cp -a then an fsync of every copied file takes "
+                f"{median(fsyncs) * 1000:,.0f} ms more; the seed hashes, fsyncs and renames "
+                "every file and keeps gzip merge bases; the content index (built once per "
+                f"image, {setup.index_seconds:.2f} s) saves hashing the source"
+            ),
+            detail={
+                "files": len(course.files),
+                "bytes": course.total_bytes,
+                "first_seed_s": [s["seconds"] for s in seeds],
+                "cp_a_s": copies,
+                "fsync_after_cp_a_s": fsyncs,
+                "nbgitpuller_clone_s": clones,
+                "index_build_s": setup.index_seconds,
+            },
+        ),
+        Figure("  first seed vs nbgitpuller first clone", first, median(clones) * 1000),
+    ]
+    return figures, _Seeded(workspace, clone, first)
+
+
+def _noop(ctx: Context, bench: _Bench, setup: _Setup, seeded: _Seeded) -> list[Figure]:
+    """Nothing changed: the seed every later start makes, and what it reads."""
+    runs = ctx.size(5, 3)
+    seeds, pulls = [], []
+    for _ in range(runs):
+        seeds.append(bench.seed(setup.manifest, seeded.workspace))
+        pulls.append(bench.pull(setup.url, seeded.clone))
+    noop = median([r["seconds"] for r in seeds]) * 1000
+    pull = median(pulls) * 1000
+    all_noop = all(r["noop"] for r in seeds)
+    ctx.log(f"{NAME}: no-op seed {noop:.1f} ms, nbgitpuller no-op pull {pull:.0f} ms")
+
+    # The files a no-op seed reads, at two sizes of course: they must not grow with it.
+    counted = bench.seed(setup.manifest, seeded.workspace, count_opens=True)
+    small_workspace = bench.root / "home-small" / SMALL_MODULE
+    small_workspace.parent.mkdir()
+    bench.seed(setup.small_manifest, small_workspace)
+    small_counted = bench.seed(setup.small_manifest, small_workspace, count_opens=True)
+    small_noop = median(
+        [bench.seed(setup.small_manifest, small_workspace)["seconds"] for _ in range(runs)]
     )
-
-
-def _figures(**m) -> list[Figure]:
-    course: GeneratedCourse = m["course"]
-    small: GeneratedCourse = m["small"]
-    first, update_ms = m["first"], m["update_ms"]
+    reads, small_reads = len(counted["reads"]), len(small_counted["reads"])
+    files, small_files = len(setup.course.files), len(setup.small.files)
     return [
         Figure(
-            f"first seed, {m['size']}: coursekit vs cp -a",
-            first,
-            m["cp"],
-            goal=f"<= {GOAL_FIRST_VS_CP}x",
-            meets=first <= GOAL_FIRST_VS_CP * m["cp"],
-            note=(
-                "the seed hashes, fsyncs and renames every file and keeps gzip merge bases; "
-                f"the content index (built once per image, {m['index_seconds']:.2f} s) "
-                "saves hashing the source"
-            ),
-            detail=m["detail"],
-        ),
-        Figure("  first seed vs nbgitpuller first clone", first, m["clone_ms"]),
-        Figure(
             "no-op seed vs nbgitpuller no-op pull",
-            m["noop_ms"],
-            m["noop_pull_ms"],
+            noop,
+            pull,
             goal=f"< {GOAL_NOOP_MS:.0f} ms",
-            meets=m["noop_ms"] < GOAL_NOOP_MS and m["all_noop"],
+            meets=noop < GOAL_NOOP_MS and all_noop,
             note=(
-                f"in a fresh process, imports excluded; {len(small.files):,}-file course "
-                f"{m['small_noop_ms']:.1f} ms"
-                + ("" if m["all_noop"] else "; the engine did NOT report a no-op")
+                f"median of {runs}, each in a fresh process, imports excluded; "
+                f"the {small_files:,}-file course's {small_noop * 1000:.1f} ms"
+                + ("" if all_noop else "; the engine did NOT report a no-op")
             ),
+            detail={
+                "noop_seed_s": [r["seconds"] for r in seeds],
+                "nbgitpuller_noop_pull_s": pulls,
+                "noop_reads": counted["reads"],
+                "noop_reads_small_course": small_counted["reads"],
+            },
         ),
         Figure(
-            f"  no-op seed files read, {len(course.files):,} files vs {len(small.files):,}",
-            m["reads"],
-            m["small_reads"],
+            f"  no-op seed files read, {files:,} files vs {small_files:,}",
+            reads,
+            small_reads,
             unit="count",
             goal="no growth",
-            meets=m["reads"] <= m["small_reads"],
+            meets=reads <= small_reads,
             note=(
-                "opens for reading via open(), io.open() and os.open(); files opened to "
-                f"write {m['counted']['writes']} vs {m['small_counted']['writes']}"
-            ),
-        ),
-        Figure(
-            f"update after {CHANGED:.0%} changed ({m['changed']} files) vs nbgitpuller pull",
-            update_ms,
-            m["update_pull_ms"],
-            goal=f"<= {GOAL_UPDATE_SHARE:.0%} of first seed",
-            meets=update_ms <= GOAL_UPDATE_SHARE * first,
-            note=(
-                f"{update_ms / first:.1%} of the first seed; {m['changed_bytes'] / (1 << 20):.1f} "
-                f"MiB changed; rebuilding the image's index took {m['index_rebuild']:.2f} s"
-            ),
-        ),
-        Figure(
-            "bookkeeping .coursekit/ vs the course's notebooks and text",
-            m["bookkeeping"],
-            m["text"],
-            unit="bytes",
-            note=(
-                f"{m['text_files']:,} notebooks and text files; "
-                f"nbgitpuller's .git holds {m['git_dir'] / (1 << 20):,.1f} MiB"
+                "files opened to read through open(), io.open() and os.open(); opened to "
+                f"write {counted['writes']} vs {small_counted['writes']}"
             ),
         ),
     ]
+
+
+def _update(ctx: Context, bench: _Bench, setup: _Setup, seeded: _Seeded) -> list[Figure]:
+    """The course team changes 1% of the files: the seed and the pull that bring it in."""
+    from coursekit.seeding import build_index
+
+    seeds, pulls, rebuilds = [], [], []
+    changed: list[str] = []
+    rounds = ctx.size(3, 2)
+    for i in range(rounds):
+        changed = change_share(setup.course, CHANGED, i)
+        started = time.perf_counter()
+        build_index(setup.course.root)
+        rebuilds.append(time.perf_counter() - started)
+        bench.publish(setup.bare, setup.course.root, f"update {i + 1}")
+        steps = [
+            (seeds, partial(bench.seed, setup.manifest, seeded.workspace)),
+            (pulls, partial(bench.pull, setup.url, seeded.clone)),
+        ]
+        for results, step in steps[i % 2 :] + steps[: i % 2]:
+            results.append(step())
+        if seeds[-1]["updated"] != len(changed):
+            raise BenchmarkError(
+                f"the update seed updated {seeds[-1]['updated']} files, not the "
+                f"{len(changed)} the course changed"
+            )
+        ctx.log(
+            f"{NAME}: update of {len(changed)} files {seeds[-1]['seconds'] * 1000:.0f} ms, "
+            f"nbgitpuller pull {pulls[-1] * 1000:.0f} ms"
+        )
+    update = median([s["seconds"] for s in seeds]) * 1000
+    changed_mib = _bytes(setup.course.root, changed) / (1 << 20)
+    return [
+        Figure(
+            f"update after {CHANGED:.0%} changed ({len(changed)} files) vs nbgitpuller pull",
+            update,
+            median(pulls) * 1000,
+            goal=f"<= {GOAL_UPDATE_SHARE:.0%} of first seed",
+            meets=update <= GOAL_UPDATE_SHARE * seeded.first_ms,
+            note=(
+                f"median of {rounds}; {update / seeded.first_ms:.1%} of the first seed; "
+                f"{changed_mib:.1f} MiB changed; rebuilding the image's content index took "
+                f"{median(rebuilds):.2f} s"
+            ),
+            detail={
+                "update_seed_s": [s["seconds"] for s in seeds],
+                "nbgitpuller_update_pull_s": pulls,
+            },
+        )
+    ]
+
+
+def _bookkeeping(setup: _Setup, seeded: _Seeded) -> list[Figure]:
+    """What coursekit keeps in the student's module, beside what it keeps it for."""
+    text_files = [rel for rel in setup.course.files if rel.endswith(TEXT_SUFFIXES)]
+    git_dir = _bytes(seeded.clone / ".git") / (1 << 20)
+    return [
+        Figure(
+            "bookkeeping .coursekit/ vs the course's notebooks and text",
+            _bytes(seeded.workspace / ".coursekit"),
+            _bytes(setup.course.root, text_files),
+            unit="bytes",
+            note=(
+                f"{len(text_files):,} notebooks and text files; "
+                f"nbgitpuller's .git in the student's folder holds {git_dir:,.1f} MiB"
+            ),
+        )
+    ]
+
+
+def run(ctx: Context) -> list[Figure]:
+    _check_engine()
+    bench = _Bench(ctx, ctx.folder("seeding"))
+    setup = _prepare(ctx, bench)
+    figures, seeded = _first_seed(ctx, bench, setup)
+    figures += _noop(ctx, bench, setup, seeded)
+    figures += _update(ctx, bench, setup, seeded)
+    figures += _bookkeeping(setup, seeded)
+    return figures

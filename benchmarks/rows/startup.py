@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import random
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..context import Context
-from ..figures import BenchmarkError, Figure, median
+from ..figures import BenchmarkError, Figure, median, percentile
 from ..server import JupyterServer, coursekit_switch
 
 NAME = "startup"
@@ -60,6 +61,16 @@ def _start(ctx: Context, enabled: bool) -> Start:
     return Start(wall * 1000, cpu * 1000, extensions)
 
 
+def _interval(on: list[float], off: list[float], resamples: int = 2000) -> tuple[float, float]:
+    """A 95% bootstrap interval of median(on) - median(off): how far noise alone moves it."""
+    rng = random.Random(0)
+    differences = sorted(
+        median(rng.choices(on, k=len(on))) - median(rng.choices(off, k=len(off)))
+        for _ in range(resamples)
+    )
+    return percentile(differences, 2.5), percentile(differences, 97.5)
+
+
 def _share(start: Start, package: str) -> float:
     """A package's own start work: nbgrader, for one, is several server extensions."""
     return sum(
@@ -91,14 +102,17 @@ def run(ctx: Context) -> list[Figure]:
     # Runs come in adjacent pairs; the median of the pairs' differences is a second
     # estimate of the same thing, less sensitive to a slow drift of the machine.
     paired = median([a - b for a, b in zip(on, off, strict=True)])
+    low, high = _interval(on, off)
     cpu_on = median([s.cpu_ms for s in starts[True]])
     cpu_off = median([s.cpu_ms for s in starts[False]])
     ours = [_share(s, "coursekit") for s in starts[True]]
     theirs = [_share(s, PEER_EXTENSION) for s in starts[True]]
     everything = median([sum(e["wall_ms"] for e in s.extensions.values()) for s in starts[True]])
     if not any(theirs):
+        names = ", ".join(sorted(starts[True][0].extensions))
         raise BenchmarkError(
-            f"the {PEER_EXTENSION} server extension did not load; is it installed?"
+            f"no {PEER_EXTENSION} server extension was loaded (loaded: {names}); "
+            f"pip install {PEER_EXTENSION}"
         )
     return [
         Figure(
@@ -121,7 +135,8 @@ def run(ctx: Context) -> list[Figure]:
             goal=f"<= +{GOAL_ADDED_MS:.0f} ms",
             meets=added <= GOAL_ADDED_MS,
             note=(
-                f"median of the paired differences {paired:+,.0f} ms; load average "
+                f"95% bootstrap interval {low:+,.0f} to {high:+,.0f} ms, median of the paired "
+                f"differences {paired:+,.0f} ms; load average "
                 f"{load_before:.1f} before, {load_after:.1f} after, on {os.cpu_count()} CPUs: "
                 "other work on the machine shows in the wall clock"
             ),
