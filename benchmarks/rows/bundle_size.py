@@ -46,7 +46,7 @@ def _nbgrader_labextension() -> Path:
     candidates = [p for p in root.glob("**/package.json") if "nbgrader" in p.parent.name]
     if not candidates:
         raise BenchmarkError(
-            f"nbgrader's lab extension is not under {root}: pip install nbgrader==0.9.*"
+            f"nbgrader's lab extension is not under {root}: pip install -r benchmarks/requirements.txt"
         )
     return min(candidates, key=lambda p: len(p.parts)).parent
 

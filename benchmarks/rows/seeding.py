@@ -156,7 +156,7 @@ def _check_engine() -> None:
         import nbgitpuller.pull  # noqa: F401
     except ImportError as err:
         raise BenchmarkError(
-            f"nbgitpuller, the peer, is not installed ({err}): pip install 'nbgitpuller==1.3.*'"
+            f"nbgitpuller, the peer, is not installed ({err}): pip install -r benchmarks/requirements.txt"
         ) from err
 
 

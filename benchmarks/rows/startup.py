@@ -112,7 +112,7 @@ def run(ctx: Context) -> list[Figure]:
         names = ", ".join(sorted(starts[True][0].extensions))
         raise BenchmarkError(
             f"no {PEER_EXTENSION} server extension was loaded (loaded: {names}); "
-            f"pip install {PEER_EXTENSION}"
+            "pip install -r benchmarks/requirements.txt"
         )
     return [
         Figure(
