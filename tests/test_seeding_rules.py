@@ -276,11 +276,11 @@ def test_merge_bases_are_compressed_pruned_and_counted(course):
     course.seed()
     bases = course.workspace / ".coursekit" / "bases"
     first = sorted(p.name for p in bases.rglob("*.gz"))
-    assert len(first) == 2  # the notebook and README; the binary file needs no base
-    course.write("README.md", "# v2\n")
+    assert len(first) == 1  # the notebook; only notebooks are ever merged
+    course.write("notebooks/01.ipynb", notebook("intro, v2", "x = 1", "y = 2"))
     report = course.seed()
     assert (
-        len(list(bases.rglob("*.gz"))) == 2 and sorted(p.name for p in bases.rglob("*.gz")) != first
+        len(list(bases.rglob("*.gz"))) == 1 and sorted(p.name for p in bases.rglob("*.gz")) != first
     )
     assert report.bookkeeping_bytes > 0
 

@@ -26,8 +26,6 @@ from .atomic import BOOKKEEPING, lstat_or_none, sync_written, write_bytes
 from .errors import UnsafePath
 
 RECORD_VERSION = 1
-TEXT_SNIFF = 8192
-MAX_TEXT_BASE = 4 << 20
 
 
 @dataclass
@@ -128,17 +126,10 @@ class Bookkeeping:
 
 
 def wants_base(path: Path, size: int) -> bool:
-    """Notebooks and text files keep a merge base; binary files need none."""
-    if path.suffix == ".ipynb":
-        return True
-    if size > MAX_TEXT_BASE:
-        return False
-    try:
-        with open(path, "rb") as stream:
-            head = stream.read(TEXT_SNIFF)
-    except OSError:
-        return False
-    return b"\0" not in head
+    """Only notebooks keep a merge base: they are the only files merged (any other file
+    changed by both sides gets the course's copy beside it), and compressing a base for
+    every text file made a first seed many times slower than a copy."""
+    return path.suffix == ".ipynb"
 
 
 class Record:
