@@ -13,6 +13,7 @@ import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator } from '@jupyterlab/translation';
 
+// eslint-disable-next-line jupyter/prefer-lazy-imports -- activation needs it at once
 import {
   activateLauncher,
   activateModules,

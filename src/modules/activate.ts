@@ -11,9 +11,10 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { PLUGIN_ID, TRANSLATION_DOMAIN } from '../tokens';
-import { addCommands, addPaletteItems, ICommandContext, openModule } from './commands';
+import { addCommands, ICommandContext, openModule } from './commands';
 import { addLauncherCards } from './launcher';
 import { ModulesModel, startupModule } from './model';
+import { addPaletteItems } from './palette';
 import { ModulesPanel } from './panel';
 
 /** Where the Modules panel sits in the left area: after the file browser. */

@@ -15,7 +15,7 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { FileBrowser } from '@jupyterlab/filebrowser';
 import { Launcher } from '@jupyterlab/launcher';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { DisposableDelegate, DisposableSet } from '@lumino/disposable';
+import { DisposableSet } from '@lumino/disposable';
 
 import { CommandIDs, IModule, PANEL_ID } from '../tokens';
 import { courseIcon } from './icons';
@@ -30,7 +30,33 @@ export interface ICommandContext {
   palette: ICommandPalette | null;
 }
 
-const PALETTE_CATEGORY = 'Course';
+/** The arguments of the module commands, for describedBy. */
+const MODULE_ARGS = {
+  args: {
+    type: 'object' as const,
+    properties: {
+      id: {
+        type: 'string' as const,
+        description:
+          'The module, as CODE-PRESENTATION; default: the one the file browser is in'
+      }
+    }
+  }
+};
+
+const MODULE_FILE_ARGS = {
+  args: {
+    type: 'object' as const,
+    properties: {
+      ...MODULE_ARGS.args.properties,
+      path: {
+        type: 'string' as const,
+        description: 'A file path relative to the module folder'
+      }
+    },
+    required: ['path']
+  }
+};
 
 /**
  * cd the default file browser into the module folder and show it. Launchers showing the
@@ -66,7 +92,8 @@ function targetModule(
   }
   const ready = model.readyModules;
   return (
-    model.moduleAt(browser.model.path) ?? (ready.length === 1 ? ready[0] : undefined)
+    model.moduleAt(browser.model.path) ??
+    (ready.length === 1 ? ready[0] : undefined)
   );
 }
 
@@ -75,9 +102,12 @@ function moduleLabel(module: IModule): string {
 }
 
 function notifyFailure(trans: TranslationBundle, what: string, error: unknown) {
-  Notification.error(trans.__('%1 failed: %2', what, (error as Error).message), {
-    autoClose: false
-  });
+  Notification.error(
+    trans.__('%1 failed: %2', what, (error as Error).message),
+    {
+      autoClose: false
+    }
+  );
 }
 
 export function addCommands(context: ICommandContext): DisposableSet {
@@ -94,6 +124,7 @@ export function addCommands(context: ICommandContext): DisposableSet {
 
   disposables.add(
     app.commands.addCommand(CommandIDs.openModule, {
+      describedBy: MODULE_ARGS,
       label: args => {
         const module = targetModule(context, args);
         if (!module) {
@@ -119,6 +150,7 @@ export function addCommands(context: ICommandContext): DisposableSet {
 
   disposables.add(
     app.commands.addCommand(CommandIDs.showModules, {
+      describedBy: { args: { type: 'object', properties: {} } },
       label: trans.__('Show Modules'),
       caption: trans.__('Your course modules and their content'),
       icon: args => (args.isPalette ? undefined : courseIcon),
@@ -128,6 +160,7 @@ export function addCommands(context: ICommandContext): DisposableSet {
 
   disposables.add(
     app.commands.addCommand(CommandIDs.reseed, {
+      describedBy: MODULE_ARGS,
       label: args => withId(trans.__('Update Course Content'), args),
       caption: trans.__('Fetch the latest course files into the module folder'),
       isEnabled: seedable,
@@ -147,6 +180,7 @@ export function addCommands(context: ICommandContext): DisposableSet {
 
   disposables.add(
     app.commands.addCommand(CommandIDs.restoreDeleted, {
+      describedBy: MODULE_ARGS,
       label: args => withId(trans.__('Restore Deleted Files'), args),
       caption: trans.__(
         'Put back the course files you deleted; a changed file is moved aside first'
@@ -179,7 +213,11 @@ export function addCommands(context: ICommandContext): DisposableSet {
           );
           await browser.model.refresh();
         } catch (error) {
-          notifyFailure(trans, trans.__('Restoring files in %1', module.id), error);
+          notifyFailure(
+            trans,
+            trans.__('Restoring files in %1', module.id),
+            error
+          );
         }
       }
     })
@@ -187,6 +225,7 @@ export function addCommands(context: ICommandContext): DisposableSet {
 
   disposables.add(
     app.commands.addCommand(CommandIDs.resetModule, {
+      describedBy: MODULE_ARGS,
       label: args => withId(trans.__('Reset Module…'), args),
       caption: trans.__(
         'Move the module folder to a backup and start again from the course files'
@@ -214,7 +253,11 @@ export function addCommands(context: ICommandContext): DisposableSet {
         try {
           const result = await model.reset(module.id);
           Notification.success(
-            trans.__('%1 was reset. Your previous work is in %2.', module.id, result.backup),
+            trans.__(
+              '%1 was reset. Your previous work is in %2.',
+              module.id,
+              result.backup
+            ),
             { autoClose: false }
           );
           await browser.model.refresh();
@@ -227,6 +270,7 @@ export function addCommands(context: ICommandContext): DisposableSet {
 
   disposables.add(
     app.commands.addCommand(CommandIDs.openModuleFile, {
+      describedBy: MODULE_FILE_ARGS,
       label: args => trans.__('Open %1', String(args.path ?? '')),
       execute: async args => {
         const module = targetModule(context, args);
@@ -243,54 +287,5 @@ export function addCommands(context: ICommandContext): DisposableSet {
     })
   );
 
-  return disposables;
-}
-
-/** Palette entries: the module-agnostic commands once, one "Open Module" per module. */
-export function addPaletteItems(context: ICommandContext): DisposableSet {
-  const { palette, model } = context;
-  const disposables = new DisposableSet();
-  if (!palette) {
-    return disposables;
-  }
-  const category = context.trans.__(PALETTE_CATEGORY);
-  for (const command of [
-    CommandIDs.showModules,
-    CommandIDs.reseed,
-    CommandIDs.restoreDeleted,
-    CommandIDs.resetModule
-  ]) {
-    disposables.add(palette.addItem({ command, category }));
-  }
-  let perModule = new DisposableSet();
-  let shown = '';
-  const syncModules = () => {
-    // The model changes on every progress tick; rebuild only when the modules do.
-    const key = model.readyModules.map(module => module.id).join('\n');
-    if (key === shown && !perModule.isDisposed) {
-      return;
-    }
-    shown = key;
-    perModule.dispose();
-    perModule = new DisposableSet();
-    for (const module of model.readyModules) {
-      perModule.add(
-        palette.addItem({
-          command: CommandIDs.openModule,
-          args: { id: module.id },
-          category
-        })
-      );
-    }
-  };
-  perModule.dispose(); // so the first sync builds even with no modules
-  syncModules();
-  model.changed.connect(syncModules);
-  disposables.add(
-    new DisposableDelegate(() => {
-      model.changed.disconnect(syncModules);
-      perModule.dispose();
-    })
-  );
   return disposables;
 }

@@ -3,7 +3,11 @@
  */
 import { ILauncher } from '@jupyterlab/launcher';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { DisposableDelegate, DisposableSet, IDisposable } from '@lumino/disposable';
+import {
+  DisposableDelegate,
+  DisposableSet,
+  IDisposable
+} from '@lumino/disposable';
 
 import { CommandIDs } from '../tokens';
 import { ModulesModel } from './model';

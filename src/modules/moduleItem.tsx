@@ -8,7 +8,12 @@ import * as React from 'react';
 
 import { CommandIDs, IModule, ISeedReport, ISeedState } from '../tokens';
 import { isSeedActive } from './model';
-import { describeProgress, reportItems, summarizeReport } from './report';
+import {
+  describeProgress,
+  IReportItem,
+  reportItems,
+  summarizeReport
+} from './report';
 
 /** Items shown before "Show all": conflicts come first, so they are always visible. */
 const FIRST_ITEMS = 5;
@@ -99,7 +104,10 @@ function SeedSection(props: ISeedSectionProps): JSX.Element {
       {active && <SeedProgress seed={seed!} trans={trans} />}
       {!active && seed?.state === 'failed' && (
         <div className="jp-coursekit-error" role="alert">
-          {trans.__('Updating the course files failed: %1', seed.error?.message ?? '')}
+          {trans.__(
+            'Updating the course files failed: %1',
+            seed.error?.message ?? ''
+          )}
         </div>
       )}
       {!active && seed?.report && (
@@ -182,6 +190,18 @@ function SeedProgress(props: {
   );
 }
 
+function kindLabel(kind: IReportItem['kind'], trans: TranslationBundle) {
+  const labels: Record<IReportItem['kind'], string> = {
+    error: trans.__('error'),
+    conflict: trans.__('conflict'),
+    merged: trans.__('merged'),
+    updated: trans.__('updated'),
+    added: trans.__('new'),
+    removed: trans.__('moved aside')
+  };
+  return labels[kind];
+}
+
 function SeedReport(props: {
   module: IModule;
   report: ISeedReport;
@@ -209,7 +229,9 @@ function SeedReport(props: {
               key={`${item.kind}:${item.path}`}
               className={`jp-coursekit-report-item jp-mod-${item.kind}`}
             >
-              <span className="jp-coursekit-report-kind">{item.kind}</span>
+              <span className="jp-coursekit-report-kind">
+                {kindLabel(item.kind, trans)}
+              </span>
               <button
                 className="jp-coursekit-link"
                 title={item.detail}

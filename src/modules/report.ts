@@ -82,7 +82,11 @@ export function summarizeReport(
     }
     const set = phrases[category];
     const phrase =
-      parts.length > 0 ? set.bare : paths.every(isNotebook) ? set.notebooks : set.files;
+      parts.length > 0
+        ? set.bare
+        : paths.every(isNotebook)
+          ? set.notebooks
+          : set.files;
     parts.push(phrase(paths.length));
   }
   const deleted = report.deleted_by_student?.length ?? 0;
@@ -102,7 +106,7 @@ function isInitSuccess(status: string): boolean {
   return ['ok', 'done', 'skipped', 'success'].includes(status);
 }
 
-/** The items worth a click, most urgent first: conflicts, merges, updates. */
+/** The items worth a click, most urgent first: errors, conflicts, merges, updates, new files. */
 export function reportItems(
   report: ISeedReport,
   trans: TranslationBundle
@@ -139,6 +143,14 @@ export function reportItems(
       path,
       otherPath: null,
       detail: trans.__('updated by the course team')
+    });
+  }
+  for (const path of report.added ?? []) {
+    items.push({
+      kind: 'added',
+      path,
+      otherPath: null,
+      detail: trans.__('new from the course team')
     });
   }
   for (const moved of report.removed ?? []) {
