@@ -1,0 +1,26 @@
+"""The Jupyter server the Galata specs run against.
+
+A fresh, throwaway home each run (the student's home is the server root), the example
+course from ../images/example-course, and Galata's test settings (no token, port 8888).
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+from jupyterlab.galata import configure_jupyter_server
+
+configure_jupyter_server(c)  # noqa: F821
+
+HERE = Path(__file__).resolve().parent
+HOME = tempfile.mkdtemp(prefix="coursekit-ui-home-")
+
+c.ServerApp.root_dir = HOME  # noqa: F821
+c.CourseKit.home_dir = HOME  # noqa: F821
+c.CourseKit.manifest_paths = [str(HERE.parent / "images" / "example-course")]  # noqa: F821
+# Every module the manifests describe, whatever the environment of the machine says.
+c.CourseKit.enrolled_modules = None  # noqa: F821
+c.CourseKit.seed_cache_dir = tempfile.mkdtemp(prefix="coursekit-ui-cache-")  # noqa: F821
+
+if os.geteuid() == 0:
+    c.ServerApp.allow_root = True  # noqa: F821

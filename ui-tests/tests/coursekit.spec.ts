@@ -1,0 +1,90 @@
+import { expect, test } from '@jupyterlab/galata';
+
+import {
+  courseSection,
+  MODULE_ID,
+  MODULE_TITLE,
+  openModulesPanel
+} from './helpers';
+
+test.describe('Course launcher', () => {
+  test('ranks the Course section first, with a card for the module', async ({
+    page
+  }) => {
+    const section = courseSection(page);
+    await expect(section).toBeVisible();
+    await expect(page.locator('.jp-Launcher-sectionTitle').first()).toHaveText(
+      'Course'
+    );
+    await expect(section.locator('.jp-LauncherCard')).toHaveText([
+      `${MODULE_TITLE} (${MODULE_ID})`
+    ]);
+  });
+
+  test('a module card opens the module folder in the file browser', async ({
+    page
+  }) => {
+    await courseSection(page)
+      .locator('.jp-LauncherCard', { hasText: MODULE_ID })
+      .click();
+
+    await expect(page.locator('.jp-FileBrowser')).toBeVisible();
+    await expect
+      .poll(() => page.filebrowser.getCurrentDirectory())
+      .toBe(MODULE_ID);
+    await expect(
+      page.locator('.jp-FileBrowser .jp-BreadCrumbs-item').last()
+    ).toHaveText(MODULE_ID);
+  });
+});
+
+test.describe('Modules panel', () => {
+  test('lists the module with its status', async ({ page }) => {
+    const row = await openModulesPanel(page);
+    await expect(row.locator('.jp-coursekit-module-title')).toHaveText(
+      MODULE_TITLE
+    );
+    await expect(row.locator('.jp-coursekit-module-id')).toHaveText(MODULE_ID);
+    await expect(row.locator('.jp-coursekit-status')).toHaveText('Ready');
+    // The example course is valid: no manifest problems to show.
+    await expect(page.locator('.jp-coursekit-problems')).toHaveCount(0);
+  });
+
+  test('Open cds the file browser into the module', async ({ page }) => {
+    const row = await openModulesPanel(page);
+    await row.locator('.jp-coursekit-open').click();
+    await expect
+      .poll(() => page.filebrowser.getCurrentDirectory())
+      .toBe(MODULE_ID);
+  });
+
+  test('the command palette opens the module', async ({ page }) => {
+    await page.evaluate(async id => {
+      await window.jupyterapp.commands.execute('coursekit:open-module', { id });
+    }, MODULE_ID);
+    await expect
+      .poll(() => page.filebrowser.getCurrentDirectory())
+      .toBe(MODULE_ID);
+  });
+});
+
+test.describe('Startup', () => {
+  test.use({ autoGoto: false });
+
+  test('the only module is opened at startup', async ({ page }) => {
+    await page.goto();
+    await expect
+      .poll(() => page.filebrowser.getCurrentDirectory())
+      .toBe(MODULE_ID);
+  });
+
+  test('a /lab/tree/ address keeps its own folder', async ({
+    page,
+    tmpPath
+  }) => {
+    await page.goto(`tree/${tmpPath}`);
+    // Give the startup step time to run, then check it left the folder alone.
+    await page.waitForTimeout(1000);
+    expect(await page.filebrowser.getCurrentDirectory()).toBe(tmpPath);
+  });
+});
