@@ -197,9 +197,24 @@ def test_stale_index_is_detected_and_the_content_hashed(tmp_path):
     content.mkdir()
     (content / "a.txt").write_text("one")
     build_index(content)
+    (content / "a.txt").write_text("two, longer")  # changed after the index was built
+    m = module(ContentSource("directory", str(content)))
+    report = seed_module(m, tmp_path / "m", cache_dir=tmp_path / "c")
+    assert report.added == ["a.txt"] and (tmp_path / "m" / "a.txt").read_text() == "two, longer"
+
+
+def test_indexed_noop_walks_no_content_and_a_rebuilt_index_delivers_changes(tmp_path, monkeypatch):
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.txt").write_text("one")
+    build_index(content)
     m = module(ContentSource("directory", str(content)))
     seed_module(m, tmp_path / "m", cache_dir=tmp_path / "c")
-    (content / "a.txt").write_text("two, longer")  # changed after the index was built
+    with monkeypatch.context() as patched:
+        patched.setattr(index, "walk_content", lambda root: pytest.fail("walked the content"))
+        assert seed_module(m, tmp_path / "m", cache_dir=tmp_path / "c").noop
+    (content / "a.txt").write_text("two, longer")
+    build_index(content)  # what every image build does after changing content
     report = seed_module(m, tmp_path / "m", cache_dir=tmp_path / "c")
     assert report.updated == ["a.txt"] and (tmp_path / "m" / "a.txt").read_text() == "two, longer"
 

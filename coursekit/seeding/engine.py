@@ -37,7 +37,7 @@ from .init_steps import run_steps
 from .plan import plan
 from .record import Bookkeeping, Record, wants_base
 from .report import Progress, ProgressThrottle, SeedReport, last_report  # noqa: F401 (re-exported)
-from .sources import gather
+from .sources import gather, indexed_fingerprint
 
 
 def _ready_workspace(workspace: Path) -> Path:
@@ -89,29 +89,48 @@ def seed_module(
     report = SeedReport(module.id, started_at=time.time())
     throttle = ProgressThrottle(module.id, progress)
     throttle.update(phase="fetching", force=True)
-    content = gather(module, cache_dir)
-    report.errors.extend(content.errors)
     book = Bookkeeping(workspace)
     book.prepare()
+    quick = indexed_fingerprint(module)
+    content = None
+    if quick is None or book.applied().get("quick") != quick:
+        content = gather(module, cache_dir)
+        report.errors.extend(content.errors)
     with module_lock(book, lock_timeout):
         book.clear_tmp()
         record = Record.load(book)
         applied = book.applied()
-        if content.complete and applied.get("digest") == content.digest and record.exists():
+        if quick is not None and applied.get("quick") == quick and record.exists():
+            # The image's indexes are the ones applied last time: nothing to walk or hash.
             report.noop = True
             report.bookkeeping_bytes = applied.get("bookkeeping_bytes", 0)
             ready = True
         else:
-            throttle.update(phase="scanning")
-            actions = plan(workspace, content.files, record, content.complete)
-            ready = Applier(workspace, book, record, report, throttle).run(actions)
-            ready = (
-                _finish(
-                    book, record, report, content.digest if content.complete and ready else None
+            if content is None:  # another seeder changed what was applied meanwhile
+                content = gather(module, cache_dir)
+                report.errors.extend(content.errors)
+            if content.complete and applied.get("digest") == content.digest and record.exists():
+                report.noop = True
+                report.bookkeeping_bytes = applied.get("bookkeeping_bytes", 0)
+                ready = True
+                if quick is not None:
+                    book.set_applied(content.digest, report.bookkeeping_bytes, quick)
+            else:
+                throttle.update(phase="scanning")
+                actions = plan(workspace, content.files, record, content.complete)
+                ready = Applier(workspace, book, record, report, throttle).run(actions)
+                complete = content.complete and ready
+                ready = (
+                    _finish(
+                        book,
+                        record,
+                        report,
+                        content.digest if complete else None,
+                        quick if complete else None,
+                    )
+                    and ready
                 )
-                and ready
-            )
-        ready = ready and content.reached
+            ready = ready and content.reached
         throttle.update(phase="init")
         report.init = run_steps(module, book, ready)
         report.finished_at = time.time()
@@ -120,13 +139,15 @@ def seed_module(
     return report
 
 
-def _finish(book: Bookkeeping, record: Record, report: SeedReport, digest: str | None) -> bool:
+def _finish(
+    book: Bookkeeping, record: Record, report: SeedReport, digest: str | None, quick: str | None
+) -> bool:
     """Save the record, then (only if everything went through) the digest applied."""
     try:
         record.save()
         book.prune_bases({g.sha256 for g in record.files.values()})
         report.bookkeeping_bytes = tree_size(book.dir)
-        book.set_applied(digest, report.bookkeeping_bytes)
+        book.set_applied(digest, report.bookkeeping_bytes, quick)
     except OSError as err:
         code = "disk-full" if err.errno in DISK_FULL else "write-failed"
         report.error(".coursekit", code, f"cannot save the seeding record: {err.strerror or err}")

@@ -91,8 +91,10 @@ class Bookkeeping:
         except (OSError, ValueError):
             return {}
 
-    def set_applied(self, digest: str | None, bookkeeping_bytes: int = 0) -> None:
-        data = {"digest": digest, "bookkeeping_bytes": bookkeeping_bytes}
+    def set_applied(
+        self, digest: str | None, bookkeeping_bytes: int = 0, quick: str | None = None
+    ) -> None:
+        data = {"digest": digest, "bookkeeping_bytes": bookkeeping_bytes, "quick": quick}
         write_bytes(self.applied_path, json.dumps(data).encode(), self.tmp, 0o600)
 
     # -- bases ---------------------------------------------------------------------------

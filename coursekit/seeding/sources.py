@@ -15,7 +15,7 @@ from ..manifest import ContentSource, Module
 from . import fetch_archive, fetch_git
 from .atomic import safe_relative
 from .errors import SourceMissing
-from .index import ContentFile, hash_tree
+from .index import INDEX_NAME, ContentFile, hash_tree
 
 # Bump when the meaning of a digest changes, so every home reseeds once.
 ENGINE_VERSION = 1
@@ -104,3 +104,33 @@ def gather(module: Module, cache_dir: Path | str | None) -> Content:
         parts.append(sorted((p, f.sha256, f.size, f.executable) for p, f in chosen.items()))
     content.digest = hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()
     return content
+
+
+def indexed_fingerprint(module: Module) -> str | None:
+    """A fingerprint of the module's content from a stat of each source's index, or None
+    unless every source is a local directory with an index.
+
+    The index is written as the last step of an image build (``jupyter coursekit index``),
+    so an unchanged index file means unchanged content: a student's no-op start then reads
+    a constant number of small files, however large the course. Content edited after its
+    index was written is not noticed on this path; rebuild the index after changing it.
+    """
+    parts: list = [ENGINE_VERSION]
+    for source in module.content:
+        if source.kind != "directory":
+            return None
+        try:
+            info = os.stat(Path(source.location) / INDEX_NAME)
+        except OSError:
+            return None
+        parts.append(
+            [
+                source.location,
+                source.target,
+                list(source.exclude),
+                info.st_size,
+                info.st_mtime_ns,
+                info.st_ino,
+            ]
+        )
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
