@@ -1,7 +1,7 @@
 """The Jupyter server the Galata specs run against.
 
 A fresh, throwaway home each run (the student's home is the server root), the example
-course from ../images/example-course, and Galata's test settings (no token, port 8888).
+course from ../images/example-course, and Galata's test settings (no token, port $COURSEKIT_UI_PORT or 8888).
 """
 
 import os
@@ -15,6 +15,7 @@ configure_jupyter_server(c)  # noqa: F821
 HERE = Path(__file__).resolve().parent
 HOME = tempfile.mkdtemp(prefix="coursekit-ui-home-")
 
+c.ServerApp.port = int(os.environ.get("COURSEKIT_UI_PORT", "8888"))  # noqa: F821
 c.ServerApp.root_dir = HOME  # noqa: F821
 c.CourseKit.home_dir = HOME  # noqa: F821
 c.CourseKit.manifest_paths = [str(HERE.parent / "images" / "example-course")]  # noqa: F821

@@ -4,11 +4,15 @@
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
+// COURSEKIT_UI_PORT lets two checkouts run their UI tests side by side.
+const port = process.env.COURSEKIT_UI_PORT || '8888';
+
 module.exports = {
   ...baseConfig,
   reporter: [[process.env.CI ? 'github' : 'list'], ['html', { open: 'never' }]],
   use: {
     ...baseConfig.use,
+    baseURL: `http://localhost:${port}`,
     // Video needs Playwright's ffmpeg download, which is not available here.
     video: 'off',
     trace: 'retain-on-failure',
@@ -30,7 +34,7 @@ module.exports = {
     '{testDir}/{testFileDir}/{testFileName}-snapshots/{arg}{ext}',
   webServer: {
     command: 'jlpm start',
-    url: 'http://localhost:8888/lab',
+    url: `http://localhost:${port}/lab`,
     timeout: 120 * 1000,
     reuseExistingServer: !process.env.CI
   }
