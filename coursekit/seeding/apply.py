@@ -25,6 +25,7 @@ from .atomic import (
 from .plan import Action
 from .record import Bookkeeping, Record, wants_base
 from .report import ProgressThrottle, SeedReport
+from .staged import FolderAppeared, StagedFile, add_folder
 
 WRITES = ("add", "update", "beside", "merge", "remove")
 ORDER = {"forget": 0, "release": 0, "remove": 0, "add": 2, "update": 2, "beside": 2, "merge": 3}
@@ -73,7 +74,11 @@ class Applier:
             bytes_done=0,
             bytes_total=sum(a.course.size for a in writes if a.course),
         )
-        for action in sorted(actions, key=lambda a: ORDER.get(a.kind, 1)):
+        actions = sorted(actions, key=lambda a: ORDER.get(a.kind, 1))
+        added_whole = self._add_new_folders(actions)
+        for action in actions:
+            if action.rel in added_whole:
+                continue
             try:
                 getattr(self, f"_{action.kind}")(action)
             except CourseKitError as err:
@@ -88,6 +93,42 @@ class Applier:
             if time.monotonic() - self._saved_at > CHECKPOINT_SECONDS:
                 self.checkpoint()
         return not self.report.errors
+
+    def _add_new_folders(self, actions: list[Action]) -> set[str]:
+        """Add each top-level folder the module does not have yet in one piece (see
+        staged.py); returns the paths added. Any trouble leaves a folder's files to the
+        file-by-file path, which reports it precisely."""
+        folders: dict[str, list[Action]] = {}
+        for action in actions:
+            if action.kind == "add" and "/" in action.rel:
+                folders.setdefault(action.rel.split("/", 1)[0], []).append(action)
+        added: set[str] = set()
+        sizes = {a.rel: a.course.size for group in folders.values() for a in group}
+        for top, group in folders.items():
+            if lstat_or_none(self.root / top) is not None:
+                continue
+            before = (self.progress.state.files_done, self.progress.state.bytes_done)
+            by_rel = {a.rel: a for a in group}
+            files = [
+                StagedFile(a.rel, a.course.path, 0o755 if a.course.executable else 0o644)
+                for a in group
+            ]
+            try:
+                written = add_folder(
+                    self.root,
+                    self.book.tmp,
+                    top,
+                    files,
+                    lambda f: self.progress.advance(sizes[f.rel], f.rel),
+                )
+            except (FolderAppeared, OSError):
+                self.progress.update(files_done=before[0], bytes_done=before[1])
+                continue
+            for rel, info in written.items():
+                self._give(by_rel[rel], by_rel[rel].course.sha256, info)
+                self.report.added.append(rel)
+            added.update(written)
+        return added
 
     def checkpoint(self) -> None:
         self.record.save()
@@ -104,7 +145,12 @@ class Applier:
     def _copy(self, action: Action) -> None:
         mode = 0o755 if action.course.executable else 0o644
         sha, info = copy_file(
-            action.course.path, self.root, PurePosixPath(action.rel), mode, self.book.tmp
+            action.course.path,
+            self.root,
+            PurePosixPath(action.rel),
+            mode,
+            self.book.tmp,
+            known_sha256=action.course.sha256,
         )
         self._give(action, sha, info)
 
