@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from .atomic import hash_file, lstat_or_none, parents_are_real
+from .atomic import hash_file
 from .index import ContentFile
 from .record import Given, Record
 
@@ -40,16 +40,39 @@ class Action:
     reason: str = ""
 
 
-def _disk_state(root: Path, rel: str) -> os.stat_result | None:
-    path = PurePosixPath(rel)
-    if not parents_are_real(root, path):
-        current = root
-        for part in path.parts[:-1]:
-            current = current / part
-            if lstat_or_none(current) is None:
-                return None
-        return _BLOCKED
-    return lstat_or_none(root / path)
+class _DiskState:
+    """What stands at a path of the module, each folder above it checked once per plan."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = os.fspath(root)
+        self.folders: dict[str, bool | None] = {"": True}  # real folder / blocked / absent
+
+    def _folder(self, rel: str) -> bool | None:
+        """True: a real folder. False: a link or a file (blocked). None: absent."""
+        if rel in self.folders:
+            return self.folders[rel]
+        parent, _, _name = rel.rpartition("/")
+        above = self._folder(parent)
+        if above is not True:
+            state = above
+        else:
+            try:
+                state = stat.S_ISDIR(os.lstat(os.path.join(self.root, rel)).st_mode)
+            except (FileNotFoundError, NotADirectoryError):
+                state = None
+        self.folders[rel] = state
+        return state
+
+    def __call__(self, rel: str) -> os.stat_result | None:
+        folder = self._folder(rel.rpartition("/")[0])
+        if folder is None:
+            return None
+        if folder is False:
+            return _BLOCKED
+        try:
+            return os.lstat(os.path.join(self.root, rel))
+        except (FileNotFoundError, NotADirectoryError):
+            return None
 
 
 def _same(root: Path, rel: str, info: os.stat_result, sha: str) -> bool:
@@ -64,9 +87,10 @@ def _same(root: Path, rel: str, info: os.stat_result, sha: str) -> bool:
 def plan(root: Path, files: dict[str, ContentFile], record: Record, complete: bool) -> list[Action]:
     """The actions that bring ``root`` up to ``files`` without losing a student's byte."""
     actions: list[Action] = []
+    _disk_state = _DiskState(root)
     for rel, course in sorted(files.items()):
         given = record.files.get(rel)
-        info = _disk_state(root, rel)
+        info = _disk_state(rel)
         if given is None:
             if info is None:
                 actions.append(Action("add", rel, course))
@@ -103,7 +127,7 @@ def plan(root: Path, files: dict[str, ContentFile], record: Record, complete: bo
     for rel, given in sorted(record.files.items()):
         if rel in files:
             continue
-        info = _disk_state(root, rel)
+        info = _disk_state(rel)
         if info is None:
             actions.append(Action("forget", rel, given=given))
         elif given.matches(info) or _same(root, rel, info, given.sha256):

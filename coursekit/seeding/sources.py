@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from ..manifest import ContentSource, Module
 from . import fetch_archive, fetch_git
-from .atomic import safe_relative
+from .atomic import BOOKKEEPING, safe_relative
 from .errors import SourceMissing
 from .index import INDEX_NAME, ContentFile, hash_tree
 
@@ -42,6 +42,8 @@ class Content:
 
 def excluded(rel: str, patterns: tuple[str, ...]) -> bool:
     """A pattern excludes a path when it matches the path or any folder above it."""
+    if not patterns:
+        return False
     parts = rel.split("/")
     prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
     return any(
@@ -93,11 +95,15 @@ def gather(module: Module, cache_dir: Path | str | None) -> Content:
             content.complete = False
         files = hash_tree(root)
         chosen = {}
+        prefix = "" if target == PurePosixPath(".") else f"{target.as_posix()}/"
         for rel, file in files.items():
             if excluded(rel, source.exclude):
                 continue
-            placed = (target / rel).as_posix()
-            safe_relative(placed)
+            # walk_content's names come from the directory itself (no '..', no '/'), so
+            # only a first part that names coursekit's own folder can be unsafe.
+            placed = f"{prefix}{rel}"
+            if placed.split("/", 1)[0] == BOOKKEEPING:
+                safe_relative(placed)
             chosen[placed] = file
         # Later sources win where two give the same path, as the manifest's order says.
         content.files.update(chosen)
