@@ -98,14 +98,15 @@ def seed_module(
         report.errors.extend(content.errors)
     with module_lock(book, lock_timeout):
         book.clear_tmp()
-        record = Record.load(book)
         applied = book.applied()
-        if quick is not None and applied.get("quick") == quick and record.exists():
+        if quick is not None and applied.get("quick") == quick and book.record_path.exists():
             # The image's indexes are the ones applied last time: nothing to walk or hash.
             report.noop = True
             report.bookkeeping_bytes = applied.get("bookkeeping_bytes", 0)
             ready = True
         else:
+            # Read only now: the record grows with the course, and a no-op never needs it.
+            record = Record.load(book)
             if content is None:  # another seeder changed what was applied meanwhile
                 content = gather(module, cache_dir)
                 report.errors.extend(content.errors)
