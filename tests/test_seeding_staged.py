@@ -96,3 +96,21 @@ def test_a_kill_while_staging_shows_no_half_folder(nested, point):
     assert os.listdir(nested.workspace / ".coursekit" / "tmp") == []
     assert len(student_files(nested.workspace)) == 1 + 3 * 6 + 1
     assert nested.seed().noop
+
+
+def test_the_durability_barrier_flushes_the_home_filesystem_only(nested, monkeypatch):
+    from coursekit.seeding import atomic
+
+    flushed: list[int] = []
+
+    def fake_syncfs(fd: int) -> int:
+        flushed.append(os.fstat(fd).st_dev)
+        return 0
+
+    monkeypatch.setattr(atomic, "_libc_syncfs", fake_syncfs)
+    monkeypatch.setattr(os, "sync", lambda: pytest.fail("sync() flushes every filesystem"))
+    nested.seed()
+    assert flushed and set(flushed) == {os.stat(nested.workspace).st_dev}
+    flushed.clear()
+    assert nested.seed().noop
+    assert flushed == []  # nothing written, nothing to flush

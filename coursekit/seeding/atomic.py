@@ -3,7 +3,7 @@
 A file is written to a temporary name in the module's bookkeeping folder (same filesystem),
 then renamed over its target, so a reader (or a ``kill -9``) never sees half a file. Course
 files are not fsynced one by one (that made a first seed dozens of times slower than
-``cp -a``); instead :func:`sync_written` flushes everything once before the record that
+``cp -a``); instead :func:`sync_written` flushes the home's filesystem once before the record that
 names those files is saved, so after a power cut the record never claims data the disk
 lost. No path component below the module folder is followed if it is a symbolic link: a
 student's link must never lead the seeder to write outside their home.
@@ -33,12 +33,33 @@ _writes = 0
 _unsynced = False
 
 
-def sync_written() -> None:
-    """Make every file written since the last call durable: one sync instead of one per file."""
+def sync_written(folder: Path) -> None:
+    """Make every file written since the last call durable: one flush instead of an fsync
+    per file. Only the filesystem that holds ``folder`` (the student's home) is flushed:
+    a plain sync() would flush every filesystem of a node shared by many students."""
     global _unsynced
     if _unsynced:
-        os.sync()
+        _syncfs(folder)
         _unsynced = False
+
+
+def _syncfs(folder: Path) -> None:
+    global _libc_syncfs
+    if _libc_syncfs is None:
+        import ctypes
+        import ctypes.util
+
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        _libc_syncfs = getattr(libc, "syncfs", False)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if not _libc_syncfs or _libc_syncfs(fd) != 0:
+            os.sync()  # no syncfs here (not Linux), or it failed: flush everything
+    finally:
+        os.close(fd)
+
+
+_libc_syncfs = None
 
 
 def mark_unsynced() -> None:

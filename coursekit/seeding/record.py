@@ -169,7 +169,7 @@ class Record:
 
     def save(self) -> None:
         # The data the record names must reach the disk before the record does.
-        sync_written()
+        sync_written(self.book.dir)
         data = {
             "version": RECORD_VERSION,
             "files": {
