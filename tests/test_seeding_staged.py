@@ -98,19 +98,26 @@ def test_a_kill_while_staging_shows_no_half_folder(nested, point):
     assert nested.seed().noop
 
 
-def test_the_durability_barrier_flushes_the_home_filesystem_only(nested, monkeypatch):
-    from coursekit.seeding import atomic
+def test_only_what_carries_the_students_bytes_is_fsynced(nested, monkeypatch):
+    """Course files are not fsynced (the image can give them again); a merged notebook,
+    which holds the student's cells, and the record are, before they replace anything."""
+    synced: list[str] = []
+    real_fsync = os.fsync
 
-    flushed: list[int] = []
+    def recording_fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
 
-    def fake_syncfs(fd: int) -> int:
-        flushed.append(os.fstat(fd).st_dev)
-        return 0
-
-    monkeypatch.setattr(atomic, "_libc_syncfs", fake_syncfs)
+    monkeypatch.setattr(os, "fsync", recording_fsync)
     monkeypatch.setattr(os, "sync", lambda: pytest.fail("sync() flushes every filesystem"))
     nested.seed()
-    assert flushed and set(flushed) == {os.stat(nested.workspace).st_dev}
-    flushed.clear()
-    assert nested.seed().noop
-    assert flushed == []  # nothing written, nothing to flush
+    assert synced and all("/.coursekit/" in path for path in synced), synced
+    synced.clear()
+    nested.mine("week-1/lab.ipynb").write_text(notebook("week 1", "x = 1", "mine = 2"))
+    nested.write("week-1/lab.ipynb", notebook("week 1 (fixed)", "x = 1"))
+    report = nested.seed()
+    assert report.merged == ["week-1/lab.ipynb"]
+    merged = nested.mine("week-1/lab.ipynb").read_text()
+    assert "mine = 2" in merged and "week 1 (fixed)" in merged
+    # The merged notebook was written to a temporary file, fsynced, then renamed over.
+    assert any("/.coursekit/tmp/" in path for path in synced), synced

@@ -2,10 +2,12 @@
 
 A file is written to a temporary name in the module's bookkeeping folder (same filesystem),
 then renamed over its target, so a reader (or a ``kill -9``) never sees half a file. Course
-files are not fsynced one by one (that made a first seed dozens of times slower than
-``cp -a``); instead :func:`sync_written` flushes the home's filesystem once before the record that
-names those files is saved, so after a power cut the record never claims data the disk
-lost. No path component below the module folder is followed if it is a symbolic link: a
+files are not fsynced: they hold no byte of the student's, and a course file damaged by a
+power cut is either updated by the next seed or brought back by "Restore" (an fsync per
+file made a first seed dozens of times slower than ``cp -a``, and a sync() per seed flushed
+every filesystem of a node shared by many students). What carries the student's bytes (a
+merged notebook replacing theirs) and the record are fsynced before they are renamed into
+place. No path component below the module folder is followed if it is a symbolic link: a
 student's link must never lead the seeder to write outside their home.
 """
 
@@ -29,43 +31,6 @@ CHUNK = 1 << 20
 # cost in production is one integer comparison per write.
 _KILL_AT = int(os.environ.get("COURSEKIT_FAULT_KILL_AT_WRITE", "0") or 0)
 _writes = 0
-# Set when a course file was written without fsync; cleared by sync_written().
-_unsynced = False
-
-
-def sync_written(folder: Path) -> None:
-    """Make every file written since the last call durable: one flush instead of an fsync
-    per file. Only the filesystem that holds ``folder`` (the student's home) is flushed:
-    a plain sync() would flush every filesystem of a node shared by many students."""
-    global _unsynced
-    if _unsynced:
-        _syncfs(folder)
-        _unsynced = False
-
-
-def _syncfs(folder: Path) -> None:
-    global _libc_syncfs
-    if _libc_syncfs is None:
-        import ctypes
-        import ctypes.util
-
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        _libc_syncfs = getattr(libc, "syncfs", False)
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        if not _libc_syncfs or _libc_syncfs(fd) != 0:
-            os.sync()  # no syncfs here (not Linux), or it failed: flush everything
-    finally:
-        os.close(fd)
-
-
-_libc_syncfs = None
-
-
-def mark_unsynced() -> None:
-    """Note a write that the next :func:`sync_written` must flush."""
-    global _unsynced
-    _unsynced = True
 
 
 def fault_point(what: str) -> None:
@@ -184,7 +149,6 @@ def copy_file(
     With ``known_sha256`` (from the content index, or a hash taken while gathering), the
     kernel copies the bytes and nothing is hashed twice: this is most of a first seed.
     """
-    global _unsynced
     target = ensure_parents(root, rel)
     fault_point(str(target))
     fd, tmp = _temp_in(tmp_dir)
@@ -200,7 +164,6 @@ def copy_file(
                 kernel_copy(src.fileno(), dst.fileno())
                 sha = known_sha256
             os.fchmod(dst.fileno(), mode)
-        _unsynced = True
         _replace(tmp, target)
     except BaseException:
         _unlink_quietly(tmp)
@@ -232,8 +195,7 @@ def write_bytes(
 ) -> os.stat_result:
     """Write ``data`` to ``target`` atomically (bookkeeping files, merged notebooks).
 
-    ``sync=False`` leaves durability to the next :func:`sync_written`."""
-    global _unsynced
+    ``sync=False`` for what can be rebuilt (a merge base, the last report)."""
     fault_point(str(target))
     fd, tmp = _temp_in(tmp_dir)
     try:
@@ -243,8 +205,6 @@ def write_bytes(
             os.fchmod(dst.fileno(), mode)
             if sync:
                 os.fsync(dst.fileno())
-            else:
-                _unsynced = True
         _replace(tmp, target)
     except BaseException:
         _unlink_quietly(tmp)

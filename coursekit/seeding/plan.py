@@ -102,7 +102,12 @@ def plan(root: Path, files: dict[str, ContentFile], record: Record, complete: bo
                 )
             continue
         if info is None:
-            actions.append(Action("deleted", rel, course, given))
+            if record.book.moved_away_by_us(rel, given):
+                # An earlier seed moved it aside for a course that had dropped it, and was
+                # killed before saving the record: the course has it again, so give it.
+                actions.append(Action("add", rel, course))
+            else:
+                actions.append(Action("deleted", rel, course, given))
             continue
         if given.matches(info):
             student_changed = False
