@@ -106,7 +106,7 @@ class CourseKit(ExtensionApp):
         self.webapps = plan_apps(self.modules.workspaces, home, Path(self.webapps_state_dir))
         if not self.webapps:
             return
-        from .handlers.webapps import server_processes
+        from .handlers.webapps import RunningApps, server_processes
 
         Path(self.webapps_state_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
         for plan in self.webapps:
@@ -114,7 +114,8 @@ class CourseKit(ExtensionApp):
                 plan.prepare()
         proxy = self.serverapp.config.ServerProxy
         configured = dict(proxy.get("servers", {}))
-        for name, process in server_processes(self.webapps).items():
+        self.webapps_running = RunningApps()
+        for name, process in server_processes(self.webapps, self.webapps_running).items():
             if name in configured:
                 self.log.warning(
                     "coursekit: ServerProxy.servers[%r] is configured already; "
@@ -134,6 +135,8 @@ class CourseKit(ExtensionApp):
 
     async def stop_extension(self) -> None:
         self.seeding.shutdown()
+        if getattr(self, "webapps_running", None) is not None:
+            await self.webapps_running.stop_all()
 
     def initialize_handlers(self) -> None:
         from .handlers import route_table

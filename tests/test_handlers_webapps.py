@@ -76,16 +76,25 @@ def jp_server_config(jp_root_dir, apps_course, shim_path, fake_novnc, tmp_path, 
     # TM351 and M269: the student does not take M250, so its VS Code does not count.
     monkeypatch.setenv("COURSEKIT_MODULES", "TM351-25J,M269-25J")
     monkeypatch.delenv("COURSEKIT_SHIM_FAIL", raising=False)
+    return server_config(apps_course, tmp_path / "webapps-state")
+
+
+def server_config(manifests: Path, state_dir: Path) -> dict:
+    """coursekit and jupyter-server-proxy in one server, every route behind a login."""
     return {
         "ServerApp": {
             "jpserver_extensions": {"coursekit": True, "jupyter_server_proxy": True},
             "allow_unauthenticated_access": False,
         },
-        "CourseKit": {
-            "manifest_paths": [str(apps_course)],
-            "webapps_state_dir": str(tmp_path / "webapps-state"),
-        },
+        "CourseKit": {"manifest_paths": [str(manifests)], "webapps_state_dir": str(state_dir)},
     }
+
+
+@pytest.fixture(autouse=True)
+async def stop_apps(jp_serverapp):
+    """Stop the apps with the server, as a real server's shutdown does."""
+    yield
+    await jp_serverapp.extension_manager.stop_all_extensions()
 
 
 async def servers_info(jp_fetch) -> dict:

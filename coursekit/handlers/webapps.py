@@ -20,7 +20,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from jupyter_server.utils import url_path_join
 from jupyter_server_proxy.config import ServerProcess
 from tornado import web
-from traitlets import Unicode
+from traitlets import Instance, Unicode
 
 from ..webapps.catalogue import STATIC, AppPlan, log_tail, novnc_dir
 
@@ -60,6 +60,25 @@ def failure_page(error: AppStartFailed) -> str:
     )
 
 
+class RunningApps:
+    """The course apps' process states, shared with jupyter-server-proxy's handlers, so
+    coursekit can stop the apps with the server (a VNC server or RStudio left running
+    would outlive it). Not copied when the proxy copies its configuration."""
+
+    def __init__(self) -> None:
+        self.states: dict[str, dict] = {}
+
+    def __deepcopy__(self, memo: dict) -> RunningApps:
+        return self
+
+    async def stop_all(self) -> None:
+        for state in self.states.values():
+            proc = state.get("proc")
+            if proc is not None and not isinstance(proc, str):
+                await proc.terminate()
+                state.pop("proc", None)
+
+
 class CourseAppProcess(ServerProcess):
     """jupyter-server-proxy's ServerProcess for one course app, with coursekit's checks."""
 
@@ -67,11 +86,14 @@ class CourseAppProcess(ServerProcess):
     binary = Unicode(help="The program the app runs, as the failure page names it.")
     missing = Unicode(help="Why the app cannot run here; empty when it is installed.")
     log_path = Unicode(help="The file the app's output goes to.")
+    running = Instance(RunningApps, allow_none=True, help="Where the app's state is kept.")
 
     def make_proxy_handler(self):
         cls, kwargs = super().make_proxy_handler()
         if cls is None:
             return cls, kwargs
+        if self.running is not None and "state" in kwargs:
+            self.running.states[self.name] = kwargs["state"]
         title, binary, missing, log_path = self.title, self.binary, self.missing, self.log_path
 
         class CourseAppProxyHandler(cls):
@@ -115,7 +137,9 @@ class CourseAppProcess(ServerProcess):
         return CourseAppProxyHandler, kwargs
 
 
-def server_processes(plans: list[AppPlan]) -> dict[str, CourseAppProcess]:
+def server_processes(
+    plans: list[AppPlan], running: RunningApps | None = None
+) -> dict[str, CourseAppProcess]:
     """The ``ServerProxy.servers`` entries for the student's apps."""
     servers = {}
     for plan in plans:
@@ -126,6 +150,7 @@ def server_processes(plans: list[AppPlan]) -> dict[str, CourseAppProcess]:
             binary=plan.app.binary,
             missing=plan.missing,
             log_path=str(plan.log),
+            running=running,
             **plan.spec,
         )
     return servers
