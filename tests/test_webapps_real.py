@@ -18,6 +18,7 @@ from tornado.websocket import websocket_connect
 from .conftest import write_manifest
 from .test_handlers_webapps import (
     SHIMS,
+    jp_base_url,  # noqa: F401  (a hub's base URL)
     server_config,
     stop_apps,  # noqa: F401  (autouse: the apps stop with the server)
 )
@@ -29,11 +30,6 @@ def real(binary: str) -> str:
     found = shutil.which(binary, path=path)
     assert found, f"{binary} is not installed: run scripts/install-apps"
     return found
-
-
-@pytest.fixture
-def jp_base_url() -> str:
-    return "/user/student/"
 
 
 @pytest.fixture
@@ -106,9 +102,9 @@ async def test_real_tensorboard_shows_the_module_runs(jp_fetch, jp_root_dir):
 
 
 async def test_real_desktop_speaks_rfb_through_the_proxy(
-    jp_fetch, jp_http_port, jp_base_url, jp_auth_header
+    jp_fetch, jp_http_port, jp_serverapp, jp_auth_header
 ):
-    url = f"ws://127.0.0.1:{jp_http_port}{jp_base_url}desktop-websockify/"
+    url = f"ws://127.0.0.1:{jp_http_port}{jp_serverapp.base_url}desktop-websockify/"
     conn = await websocket_connect(HTTPRequest(url, headers=jp_auth_header, request_timeout=90))
     buffer = b""
 
