@@ -112,3 +112,52 @@ def test_log_tail_reads_the_last_lines_only(tmp_path):
     log.write_text("".join(f"line {i}\n" for i in range(10_000)))
     assert log_tail(log, lines=3) == ["line 9997", "line 9998", "line 9999"]
     assert log_tail(tmp_path / "missing.log") == []
+
+
+def test_launched_app_runs_in_its_directory_logs_and_dies_with_the_server(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    log = tmp_path / "app.log"
+    pid_file = tmp_path / "pid"
+    # A stand-in "server" that launches an app, then is killed without a chance to stop it.
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys, time; subprocess.Popen(sys.argv[1:]); time.sleep(60)",
+            sys.executable,
+            "-m",
+            "coursekit.webapps.launch",
+            "--cwd",
+            str(tmp_path),
+            "--log",
+            str(log),
+            "--",
+            "sh",
+            "-c",
+            f"pwd; echo $$ > {pid_file}; exec sleep 60",
+        ]
+    )
+    deadline = time.monotonic() + 20
+    while not (pid_file.exists() and pid_file.read_text().strip()):
+        assert time.monotonic() < deadline, "the app never started"
+        time.sleep(0.05)
+    app_pid = int(pid_file.read_text())
+    assert log.read_text().splitlines()[0] == str(tmp_path)
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+    while True:
+        try:
+            os.kill(app_pid, 0)
+        except ProcessLookupError:
+            break
+        # A zombie waiting for init to reap it has stopped too.
+        status = Path(f"/proc/{app_pid}/stat").read_text().split()[2]
+        if status == "Z":
+            break
+        assert time.monotonic() < deadline + 10, "the app outlived the server"
+        time.sleep(0.05)

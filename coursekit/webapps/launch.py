@@ -16,6 +16,22 @@ import os
 import sys
 
 
+def _stop_with_parent() -> None:
+    """Ask Linux to send the app SIGTERM if the Jupyter server dies without stopping it
+    (killed, out of memory): a VNC server would otherwise outlive it. Kept across exec."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # not fatal: the server still stops its apps when it shuts down cleanly
+
+
 def main(argv: list[str]) -> int:
     cwd = log = None
     args = list(argv)
@@ -39,6 +55,7 @@ def main(argv: list[str]) -> int:
         os.close(fd)
     if cwd:
         os.chdir(cwd)
+    _stop_with_parent()
     try:
         os.execvp(command[0], command)
     except OSError as err:
