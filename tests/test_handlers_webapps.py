@@ -152,6 +152,26 @@ async def test_rstudio_event_polling_does_not_count_as_activity(jp_serverapp, jp
     assert "jupyter-server-proxy" in times
 
 
+async def test_over_a_websocket_only_what_the_student_sends_is_activity(
+    jp_serverapp, jp_fetch, jp_http_port, jp_base_url, jp_auth_header
+):
+    times = jp_serverapp.web_app.settings.setdefault("last_activity_times", {})
+    request = HTTPRequest(
+        ws_url(jp_http_port, jp_base_url, "desktop-websockify", ""),
+        headers=jp_auth_header,
+        request_timeout=60,
+    )
+    conn = await websocket_connect(request)
+    assert (await conn.read_message()).startswith(b"RFB")  # sent by the VNC server
+    assert "jupyter-server-proxy" not in times
+    await conn.write_message(b"key", binary=True)  # the student types
+    assert await conn.read_message() == b"key"  # the shim's echo
+    assert "jupyter-server-proxy" in times
+    times.pop("jupyter-server-proxy")
+    await conn.write_message(b"", binary=True)
+    conn.close()
+
+
 def ws_url(jp_http_port, jp_base_url, *path) -> str:
     return f"ws://127.0.0.1:{jp_http_port}{jp_base_url}{'/'.join(path)}"
 

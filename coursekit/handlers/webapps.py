@@ -126,6 +126,20 @@ class CourseAppProcess(ServerProcess):
                     raise _AppExited(code)
                 return await super()._http_ready_func(p)
 
+            # Over a websocket, only what the student sends is activity: a desktop's screen
+            # updates or an app's heartbeats from the server side would keep an idle
+            # server from ever being culled. (Plain HTTP requests count as before.)
+            def on_message(self, message):
+                self._coursekit_from_client = True
+                try:
+                    return super().on_message(message)
+                finally:
+                    self._coursekit_from_client = False
+
+            def _record_activity(self):
+                if self.ws_connection is None or getattr(self, "_coursekit_from_client", False):
+                    super()._record_activity()
+
             def write_error(self, status_code: int, **kwargs: Any) -> None:
                 exc = kwargs.get("exc_info", (None, None, None))[1]
                 if not isinstance(exc, AppStartFailed):
