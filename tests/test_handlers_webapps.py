@@ -296,3 +296,27 @@ class TestNoApps:
         with pytest.raises(HTTPClientError) as missing:
             await jp_fetch("tensorboard", "x")
         assert missing.value.code == 404
+
+
+class TestAuthorization:
+    @pytest.fixture
+    def jp_server_config(self, jp_server_config):
+        from .test_handlers_auth import DenyCourseKit
+
+        # Logged in, but not granted the "coursekit" resource: coursekit's pages refuse.
+        # (The proxied apps themselves are jupyter-server-proxy's, authorized as it does.)
+        server = {**jp_server_config["ServerApp"], "authorizer_class": DenyCourseKit}
+        return {**jp_server_config, "ServerApp": server}
+
+    @pytest.mark.parametrize(
+        "path",
+        [
+            ("coursekit", "apps", "tensorboard", "start"),
+            ("desktop",),
+            ("desktop", "novnc", "core", "rfb.js"),
+        ],
+    )
+    async def test_coursekit_pages_need_the_coursekit_resource(self, jp_fetch, path):
+        with pytest.raises(HTTPClientError) as refused:
+            await jp_fetch(*path)
+        assert refused.value.code == 403
