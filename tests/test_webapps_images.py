@@ -41,7 +41,7 @@ def test_the_apps_ci_installs_are_installed_and_a_rerun_does_nothing():
 def test_vscode_comes_from_npm():
     result = install_apps("--dry-run", "vscode")
     assert result.returncode == 0, result.stderr
-    assert "npm install -g --unsafe-perm code-server" in result.stdout
+    assert "npm_config_unsafe_perm=true npm install -g --unsafe-perm code-server" in result.stdout
 
 
 def test_rstudio_needs_the_deb_and_says_so():
