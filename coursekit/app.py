@@ -69,6 +69,17 @@ class CourseKit(ExtensionApp):
 
         return os.path.join(tempfile.gettempdir(), f"coursekit-cache-{os.getuid()}")
 
+    webapps_state_dir = Unicode(
+        help="""Where course web apps keep their logs and generated configuration (a
+        private folder). Default: coursekit-webapps under the Jupyter runtime directory.""",
+    ).tag(config=True)
+
+    @default("webapps_state_dir")
+    def _default_webapps_state_dir(self) -> str:
+        from jupyter_core.paths import jupyter_runtime_dir
+
+        return str(Path(jupyter_runtime_dir()) / "coursekit-webapps")
+
     @default("manifest_paths")
     def _default_manifest_paths(self) -> list[str]:
         return default_manifest_paths()
@@ -83,6 +94,38 @@ class CourseKit(ExtensionApp):
             self.manifest_paths, home, self.enrolled_modules, self.workspace_template
         ).load()
         self.seeding = SeedingService(self.modules, cache_dir=self.seed_cache_dir)
+        self._register_webapps(home)
+
+    def _register_webapps(self, home: Path) -> None:
+        """Plan the course apps the student's modules enable and hand their specs to
+        jupyter-server-proxy. Its extension loads after this one (the server loads
+        extensions in name order), and reads ``ServerProxy.servers`` from the server's
+        configuration when it does."""
+        from .webapps.catalogue import plan_apps
+
+        self.webapps = plan_apps(self.modules.workspaces, home, Path(self.webapps_state_dir))
+        if not self.webapps:
+            return
+        from .handlers.webapps import RunningApps, server_processes
+
+        Path(self.webapps_state_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
+        for plan in self.webapps:
+            if plan.installed:
+                plan.prepare()
+        proxy = self.serverapp.config.ServerProxy
+        configured = dict(proxy.get("servers", {}))
+        self.webapps_running = RunningApps()
+        for name, process in server_processes(self.webapps, self.webapps_running).items():
+            if name in configured:
+                self.log.warning(
+                    "coursekit: ServerProxy.servers[%r] is configured already; "
+                    "coursekit's %s app is not registered",
+                    name,
+                    name,
+                )
+                continue
+            configured[name] = process
+        proxy.servers = configured
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:
         # Called once the event loop runs: queue the seeds and return at once, so the
@@ -92,6 +135,8 @@ class CourseKit(ExtensionApp):
 
     async def stop_extension(self) -> None:
         self.seeding.shutdown()
+        if getattr(self, "webapps_running", None) is not None:
+            await self.webapps_running.stop_all()
 
     def initialize_handlers(self) -> None:
         from .handlers import route_table

@@ -25,3 +25,19 @@ c.CourseKit.seed_cache_dir = tempfile.mkdtemp(prefix="coursekit-ui-cache-")  # n
 
 if os.geteuid() == 0:
     c.ServerApp.allow_root = True  # noqa: F821
+
+# Course web apps: a TensorBoard run in the module's log folder, so its page has a chart.
+try:
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+except ImportError:  # scripts/install-apps installs it; without it there is no card
+    pass
+else:
+    _writer = EventFileWriter(str(Path(HOME) / "TM351-25J" / "logs" / "week-3-regression"))
+    for _step in range(40):
+        _value = summary_pb2.Summary.Value(tag="loss", simple_value=1.0 / (1 + 0.2 * _step))
+        _event = event_pb2.Event(
+            step=_step, wall_time=1.7e9 + _step, summary=summary_pb2.Summary(value=[_value])
+        )
+        _writer.add_event(_event)
+    _writer.close()

@@ -26,4 +26,13 @@ def route_table(app: CourseKit) -> list[tuple]:
         (f"{MODULE}/seed", SeedHandler, seeding),
         (f"{MODULE}/restore", RestoreHandler, seeding),
         (f"{MODULE}/reset", ResetHandler, seeding),
+        *_webapp_routes(app),
     ]
+
+
+def _webapp_routes(app: CourseKit) -> list[tuple]:
+    if not getattr(app, "webapps", None):
+        return []
+    from .webapps import webapp_routes
+
+    return webapp_routes(app.webapps)
