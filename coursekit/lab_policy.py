@@ -24,7 +24,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from .manifest import (
     BRANDING_FILES,
@@ -87,9 +86,7 @@ def load_institution(file: str | None) -> tuple[Layer | None, list[ManifestProbl
     if file is None:
         return None, []
     if not Path(file).is_file():
-        return None, [
-            ManifestProblem(file, None, "", "no such branding file", "branding-missing")
-        ]
+        return None, [ManifestProblem(file, None, "", "no such branding file", "branding-missing")]
     data, located, problems = _read_yaml(file)
     if located is None:
         return None, problems
@@ -219,17 +216,23 @@ def check_layer(layer: Layer, lab: LabSchemas) -> list[ManifestProblem]:
     from jsonschema import Draft7Validator
 
     problems = []
-    for plugin_id, values in (layer.data.get("settings") or {}).items():
+
+    def plugin_schema(section: str, plugin_id: str) -> dict | None:
         schema = lab.schema(plugin_id)
         if schema is None:
             problems.append(
                 layer.problem(
-                    ("settings", plugin_id),
+                    (section, plugin_id),
                     f"no installed JupyterLab plugin '{plugin_id}' has settings"
                     + _nearest(plugin_id, lab.plugin_ids),
                     "setting-unknown-plugin",
                 )
             )
+        return schema
+
+    for plugin_id, values in (layer.data.get("settings") or {}).items():
+        schema = plugin_schema("settings", plugin_id)
+        if schema is None:
             continue
         properties = schema.get("properties", {})
         known = {}
@@ -253,16 +256,8 @@ def check_layer(layer: Layer, lab: LabSchemas) -> list[ManifestProblem]:
                 layer.problem(at, f"invalid value: {error.message}", "setting-invalid-value")
             )
     for plugin_id, keys in (layer.data.get("locked") or {}).items():
-        schema = lab.schema(plugin_id)
+        schema = plugin_schema("locked", plugin_id)
         if schema is None:
-            problems.append(
-                layer.problem(
-                    ("locked", plugin_id),
-                    f"no installed JupyterLab plugin '{plugin_id}' has settings"
-                    + _nearest(plugin_id, lab.plugin_ids),
-                    "setting-unknown-plugin",
-                )
-            )
             continue
         properties = schema.get("properties", {})
         for index, key in enumerate(keys):

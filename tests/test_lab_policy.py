@@ -154,7 +154,9 @@ locked:
 extensions:
   disable: ["@jupyter/nbgrder:formgrader"]
 """
-    (loaded, branding_file) = course(tmp_path, "modules:\n  - {code: A, presentation: B}\n", branding)
+    (loaded, branding_file) = course(
+        tmp_path, "modules:\n  - {code: A, presentation: B}\n", branding
+    )
     _, _, problems = load_policy(loaded, branding_file, lab)
     messages = [str(p) for p in problems]
     assert len(messages) == 2
@@ -171,7 +173,9 @@ branding:
   colours:
     accent: "#123456"
 """
-    (loaded, branding_file) = course(tmp_path, "modules:\n  - {code: A, presentation: B}\n", branding)
+    (loaded, branding_file) = course(
+        tmp_path, "modules:\n  - {code: A, presentation: B}\n", branding
+    )
     _, _, problems = load_policy(loaded, branding_file, None)
     assert [str(p) for p in problems] == [
         f"{tmp_path / 'branding.yaml'}:3: branding.colours: unknown key 'colours'; did you mean 'colors'?"
