@@ -62,6 +62,13 @@ class CourseKit(ExtensionApp):
         does not count against the student's home quota.""",
     ).tag(config=True)
 
+    branding_file = Unicode(
+        "",
+        help="""The institution's branding file (branding, setting defaults, locks, extension
+        policy). Default: $COURSEKIT_BRANDING, else branding.yaml beside the manifests;
+        `jupyter coursekit apply` sets it.""",
+    ).tag(config=True)
+
     @default("seed_cache_dir")
     def _default_seed_cache_dir(self) -> str:
         import os
@@ -83,12 +90,39 @@ class CourseKit(ExtensionApp):
             self.manifest_paths, home, self.enrolled_modules, self.workspace_template
         ).load()
         self.seeding = SeedingService(self.modules, cache_dir=self.seed_cache_dir)
+        self.runtime_policy = self._load_policy()
+
+    def _load_policy(self):
+        # Checked against the real schemas at every start, so a wrong key shows in the
+        # Modules panel; JupyterLab is loaded in this process already, so this is cheap.
+        from .lab_policy import LabSchemas
+        from .policy import CoursePolicy
+        from .runtime_policy import RuntimePolicy
+
+        course_policy = CoursePolicy.load(
+            self.modules.course,
+            self.manifest_paths,
+            self.branding_file or None,
+            LabSchemas.installed(),
+        )
+        for problem in course_policy.problems:
+            self.log.warning("coursekit: %s", problem)
+        self.modules.problems.extend(course_policy.problems)
+        enrolled = [(w.module.id, w.module.title) for w in self.modules.workspaces]
+        return RuntimePolicy.build(course_policy, enrolled)
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:
         # Called once the event loop runs: queue the seeds and return at once, so the
         # server is ready (and JupyterLab loads) while content arrives.
         if self.seed_on_start:
             self.seeding.start_all()
+        from .handlers.lab_hooks import install_page_config_hook, install_settings_lock
+
+        if self.runtime_policy.policy.locked and not install_settings_lock(
+            serverapp.web_app, self.runtime_policy
+        ):
+            self.log.warning("coursekit: no JupyterLab settings route found to lock settings on")
+        install_page_config_hook(serverapp.web_app, self.runtime_policy)
 
     async def stop_extension(self) -> None:
         self.seeding.shutdown()

@@ -1,0 +1,63 @@
+"""Branding assets: checked for type and size with a message saying which file and why."""
+
+from __future__ import annotations
+
+import pytest
+
+from coursekit.branding import BrandingError, asset_file, check_asset, merge_branding
+from coursekit.errors import NotFound
+from coursekit.lab_policy import Layer
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("logo.gif", b"GIF89a", "must be SVG or PNG"),
+        ("logo.png", b"<svg/>", "is named .png but is not a PNG image"),
+        ("logo.svg", b"\x89PNG", "is named .svg but is not an SVG image"),
+        ("logo.svg", b"<svg>" + b" " * 600 * 1024, "the limit is 512 KiB"),
+    ],
+)
+def test_a_bad_logo_is_refused_with_the_reason(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(BrandingError) as caught:
+        check_asset("logo", path)
+    assert message in caught.value.message
+    assert str(path) in caught.value.message
+
+
+def test_a_missing_logo_says_so(tmp_path):
+    with pytest.raises(BrandingError) as caught:
+        check_asset("logo", tmp_path / "nothing.svg")
+    assert "cannot read the logo" in caught.value.message
+
+
+def test_module_branding_over_the_institution_with_assets_beside_each_file(tmp_path):
+    (tmp_path / "inst").mkdir()
+    (tmp_path / "mod").mkdir()
+    (tmp_path / "inst" / "logo.png").write_bytes(PNG)
+    (tmp_path / "mod" / "logo.svg").write_text("<svg/>")
+    institution = Layer(
+        "institution",
+        str(tmp_path / "inst" / "branding.yaml"),
+        (),
+        {"branding": {"name": "OU", "logo": "logo.png", "colors": {"accent": "#111111"}}},
+    )
+    module = Layer(
+        "M-1",
+        str(tmp_path / "mod" / "course.yaml"),
+        ("modules", 0),
+        {"branding": {"logo": "logo.svg", "colors": {"accent_dark": "#eeeeee"}}},
+    )
+    branding, problems = merge_branding(institution, module)
+    assert problems == []
+    assert branding.values["colors"] == {"accent": "#111111", "accent_dark": "#eeeeee"}
+    assert branding.assets == {"logo": tmp_path / "mod" / "logo.svg"}
+    assert asset_file(branding, "logo.svg") == (tmp_path / "mod" / "logo.svg", "image/svg+xml")
+    # Only the named assets, by key: never a path.
+    for name in ("logo.png", "favicon.svg", "..%2Fcourse.yaml"):
+        with pytest.raises(NotFound):
+            asset_file(branding, name)
