@@ -48,7 +48,8 @@ class RuntimePolicy:
             return values["title"].format_map(fields)
         if name and self.module_id:
             return f"{self.module_id} · {name}"
-        return name or self.module_id
+        # No branding at all: JupyterLab keeps its own name.
+        return name or None
 
     def refused_keys(self, plugin_id: str, user: dict) -> list[str]:
         """The locked keys a student's settings would change: present, and not the course's value."""
