@@ -44,11 +44,14 @@ export async function activateBranding(
   if (settingRegistry) {
     lockSettings(settingRegistry, branding, trans);
   }
-  const [logo, favicon, css] = await Promise.all([
-    assetURL(serverSettings, values.logo),
-    assetURL(serverSettings, values.favicon),
-    assetText(serverSettings, values.css)
+  const [logoBlob, faviconBlob, cssBlob] = await Promise.all([
+    assetBlob(serverSettings, values.logo),
+    assetBlob(serverSettings, values.favicon),
+    assetBlob(serverSettings, values.css)
   ]);
+  const logo = logoBlob && URL.createObjectURL(logoBlob);
+  const favicon = faviconBlob && URL.createObjectURL(faviconBlob);
+  const css = cssBlob && (await cssBlob.text());
   if (logo) {
     showLogo(app, logo, values.name ?? '');
   }
@@ -68,32 +71,18 @@ export async function activateBranding(
   }
 }
 
-async function assetURL(
+/** An asset as a Blob, or null (with the reason in the console) when it cannot be had. */
+async function assetBlob(
   settings: ServerConnection.ISettings,
   url: string | undefined
-): Promise<string | null> {
+): Promise<Blob | null> {
   if (!url) {
     return null;
   }
   try {
-    return URL.createObjectURL(await getBrandingAsset(settings, url));
+    return await getBrandingAsset(settings, url);
   } catch (error) {
     console.warn('coursekit: branding asset', url, error);
-    return null;
-  }
-}
-
-async function assetText(
-  settings: ServerConnection.ISettings,
-  url: string | undefined
-): Promise<string | null> {
-  if (!url) {
-    return null;
-  }
-  try {
-    return await (await getBrandingAsset(settings, url)).text();
-  } catch (error) {
-    console.warn('coursekit: branding CSS', url, error);
     return null;
   }
 }
