@@ -118,7 +118,8 @@ class CourseKit(ExtensionApp):
             self.seeding.start_all()
         from .handlers.lab_hooks import install_page_config_hook, install_settings_lock
 
-        if self.runtime_policy.policy.locked and not install_settings_lock(
+        policy = self.runtime_policy.policy
+        if (policy.locked or policy.settings) and not install_settings_lock(
             serverapp.web_app, self.runtime_policy
         ):
             self.log.warning("coursekit: no JupyterLab settings route found to lock settings on")

@@ -6,11 +6,12 @@ modules the student takes. Plain Python, no tornado.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .branding import Branding
-from .lab_policy import Policy
+from .lab_policy import Policy, deep_merge
 from .policy import CoursePolicy
 
 
@@ -59,6 +60,39 @@ class RuntimePolicy:
             for key in self.policy.locked.get(plugin_id, [])
             if key in user and (key not in forced or user[key] != forced[key])
         ]
+
+    def rewrite_plugin(self, plugin: dict) -> None:
+        """Rewrite one plugin of JupyterLab's settings answer for this student's modules.
+
+        The course's values become the schema's defaults (the same as ``overrides.json``,
+        which ``jupyter coursekit apply`` also writes for the image), and locked keys turn
+        read-only, with a note, the student's own values for them dropped."""
+        plugin_id = plugin.get("id", "")
+        properties = (plugin.get("schema") or {}).get("properties") or {}
+        for key, value in self.policy.settings.get(plugin_id, {}).items():
+            if key in properties:
+                default = properties[key].get("default")
+                properties[key]["default"] = (
+                    deep_merge(default, value)
+                    if isinstance(default, dict) and isinstance(value, dict)
+                    else value
+                )
+        keys = self.policy.locked.get(plugin_id, [])
+        if not keys:
+            return
+        for key in keys:
+            if key in properties:
+                prop = properties[key]
+                prop["readOnly"] = True
+                prop["description"] = (
+                    f"{prop.get('description', '')} (Locked by your course.)".strip()
+                )
+        user = plugin.get("settings")
+        if isinstance(user, dict) and any(key in user for key in keys):
+            for key in keys:
+                user.pop(key, None)
+            # The raw text keeps the student's comments only when nothing had to go.
+            plugin["raw"] = json.dumps(user, indent=2)
 
     def describe(self, asset_url: str) -> dict:
         """What ``GET /coursekit/api/branding`` answers."""

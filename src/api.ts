@@ -168,7 +168,9 @@ export async function getBrandingAsset(
   settings: ServerConnection.ISettings,
   url: string
 ): Promise<Blob> {
-  const response = await ServerConnection.makeRequest(url, {}, settings);
+  // The server answers paths; makeRequest wants full URLs under the server's base URL.
+  const full = new URL(url, settings.baseUrl).href;
+  const response = await ServerConnection.makeRequest(full, {}, settings);
   if (!response.ok) {
     const text = await response.text();
     let data: any = text;

@@ -94,14 +94,13 @@ const brandingPlugin: JupyterFrontEndPlugin<void> = {
   description:
     'Branding from the course: logo, colours, tab name, Help links, About, locked settings.',
   autoStart: true,
-  optional: [ITranslator, IThemeManager, ISettingRegistry],
+  optional: [ITranslator, IThemeManager],
   activate: (
     app: JupyterFrontEnd,
     translator: ITranslator | null,
-    themeManager: IThemeManager | null,
-    settingRegistry: ISettingRegistry | null
+    themeManager: IThemeManager | null
   ) => {
-    void activateBranding(app, translator, themeManager, settingRegistry);
+    void activateBranding(app, translator, themeManager);
   }
 };
 

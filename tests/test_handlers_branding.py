@@ -112,6 +112,17 @@ async def test_a_locked_setting_cannot_be_changed_but_the_others_can(jp_fetch, j
         *url, method="PUT", body=json.dumps({"raw": '{"theme-scrollbars": true}'})
     )
     assert saved.code == 204
+    # JupyterLab's own answer shows the lock, to the Settings Editor and to any client.
+    plugin = json.loads((await jp_fetch(*url)).body)
+    assert plugin["schema"]["properties"]["theme"]["readOnly"] is True
+    assert plugin["schema"]["properties"]["theme"]["description"].endswith(
+        "(Locked by your course.)"
+    )
+    assert plugin["schema"]["properties"]["theme"]["default"] == "JupyterLab Dark"
+    assert "readOnly" not in plugin["schema"]["properties"]["theme-scrollbars"]
+    listing = json.loads((await jp_fetch("lab", "api", "settings")).body)
+    (themes,) = [p for p in listing["settings"] if p["id"] == THEMES]
+    assert themes["schema"]["properties"]["theme"]["readOnly"] is True
     # The course's own value is not a change.
     saved = await jp_fetch(
         *url,

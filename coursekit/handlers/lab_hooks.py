@@ -6,7 +6,9 @@ JupyterLab has no per-setting lock (``lockedExtensions`` only stops a student sw
 extension on or off), so coursekit puts a subclass of jupyterlab_server's own settings
 handler on ``/lab/api/settings/<plugin>`` once every extension has registered its routes:
 the same handler with the same arguments, except that a PUT that gives a locked key a value
-other than the course's is refused with 403 and a message naming the key.
+other than the course's is refused with 403 and a message naming the key, and a GET shows
+the course's values as defaults and the locked keys read-only (JSON Schema ``readOnly``,
+which the Settings Editor's form honours) with the course's value in place of the student's.
 """
 
 from __future__ import annotations
@@ -41,6 +43,25 @@ def locked_handler(runtime: RuntimePolicy) -> type[SettingsHandler]:
                         "remove it from your settings to save the others",
                     )
             return super().put(schema_name)
+
+        def finish(self, chunk=None):  # type: ignore[override]
+            # GET answers (one plugin, or the list) show locked keys as read-only.
+            if self.request.method == "GET" and isinstance(chunk, str):
+                try:
+                    payload = json.loads(chunk)
+                except ValueError:
+                    payload = None
+                if isinstance(payload, dict):
+                    plugins = (
+                        payload.get("settings")
+                        if "settings" in payload and "id" not in payload
+                        else [payload]
+                    )
+                    for plugin in plugins or []:
+                        if isinstance(plugin, dict):
+                            runtime.rewrite_plugin(plugin)
+                    chunk = json.dumps(payload)
+            return super().finish(chunk)
 
     return LockedSettingsHandler
 

@@ -1,12 +1,12 @@
 /**
  * The institution's and the module's look in JupyterLab: logo in the top bar, favicon,
- * accent colours, extra CSS, Help menu links, an About dialog, and locked settings shown
- * read-only. Everything comes from GET /coursekit/api/branding (see docs/branding.md).
+ * accent colours, extra CSS, Help menu links, an About dialog. Everything comes from
+ * GET /coursekit/api/branding (see docs/branding.md). Locked settings are shown read-only
+ * by the server's answer to JupyterLab's settings requests (coursekit/handlers/lab_hooks.py).
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { Dialog, IThemeManager, showDialog } from '@jupyterlab/apputils';
 import { ServerConnection } from '@jupyterlab/services';
-import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
@@ -17,7 +17,6 @@ import {
   IBrandingValues,
   TRANSLATION_DOMAIN
 } from '../tokens';
-import { lockSettings } from './locks';
 
 /** The top bar's logo widget, which JupyterLab's application-extension adds. */
 const MAIN_LOGO_ID = 'jp-MainLogo';
@@ -25,8 +24,7 @@ const MAIN_LOGO_ID = 'jp-MainLogo';
 export async function activateBranding(
   app: JupyterFrontEnd,
   translator: ITranslator | null,
-  themeManager: IThemeManager | null,
-  settingRegistry: ISettingRegistry | null
+  themeManager: IThemeManager | null
 ): Promise<void> {
   const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
   const serverSettings = app.serviceManager.serverSettings;
@@ -41,9 +39,6 @@ export async function activateBranding(
   const values = branding.branding;
   addCommands(app, values, branding, trans);
   applyColors(values, themeManager);
-  if (settingRegistry) {
-    lockSettings(settingRegistry, branding, trans);
-  }
   const [logoBlob, faviconBlob, cssBlob] = await Promise.all([
     assetBlob(serverSettings, values.logo),
     assetBlob(serverSettings, values.favicon),
