@@ -99,11 +99,12 @@ class CourseKit(ExtensionApp):
         from .policy import CoursePolicy
         from .runtime_policy import RuntimePolicy
 
+        try:
+            lab = LabSchemas.installed()
+        except ImportError:  # a server without JupyterLab: nothing to check settings against
+            lab = None
         course_policy = CoursePolicy.load(
-            self.modules.course,
-            self.manifest_paths,
-            self.branding_file or None,
-            LabSchemas.installed(),
+            self.modules.course, self.manifest_paths, self.branding_file or None, lab
         )
         for problem in course_policy.problems:
             self.log.warning("coursekit: %s", problem)
@@ -116,14 +117,20 @@ class CourseKit(ExtensionApp):
         # server is ready (and JupyterLab loads) while content arrives.
         if self.seed_on_start:
             self.seeding.start_all()
-        from .handlers.lab_hooks import install_page_config_hook, install_settings_lock
+        self._hook_into_jupyterlab(serverapp.web_app)
 
+    def _hook_into_jupyterlab(self, web_app) -> None:
+        # After every extension has registered its routes, so JupyterLab's are there.
+        try:
+            from .handlers.lab_hooks import install_page_config_hook, install_settings_lock
+        except ImportError:  # no JupyterLab in this server: no settings routes to guard
+            return
         policy = self.runtime_policy.policy
         if (policy.locked or policy.settings) and not install_settings_lock(
-            serverapp.web_app, self.runtime_policy
+            web_app, self.runtime_policy
         ):
             self.log.warning("coursekit: no JupyterLab settings route found to lock settings on")
-        install_page_config_hook(serverapp.web_app, self.runtime_policy)
+        install_page_config_hook(web_app, self.runtime_policy)
 
     async def stop_extension(self) -> None:
         self.seeding.shutdown()
