@@ -20,6 +20,7 @@ IMAGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png"}
 CSS_TYPES = {".css": "text/css"}
 MAX_ASSET_BYTES = 512 * 1024
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+TITLE_FIELDS = {"name": "", "module": "", "module_title": ""}
 
 
 class BrandingError(CourseKitError):
@@ -78,6 +79,19 @@ def merge_branding(
             continue
         own = layer.data.get("branding") or {}
         values = deep_merge(values, own)
+        if "title" in own:
+            try:
+                own["title"].format_map(TITLE_FIELDS)
+            except (KeyError, ValueError, IndexError) as err:
+                problems.append(
+                    layer.problem(
+                        ("branding", "title"),
+                        f"'{own['title']}' is not a title: {err!s}; the fields are "
+                        + ", ".join("{" + f + "}" for f in TITLE_FIELDS),
+                        "branding-invalid",
+                    )
+                )
+                values.pop("title")
         for key in ASSET_KEYS:
             if key not in own:
                 continue

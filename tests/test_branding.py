@@ -61,3 +61,13 @@ def test_module_branding_over_the_institution_with_assets_beside_each_file(tmp_p
     for name in ("logo.png", "favicon.svg", "..%2Fcourse.yaml"):
         with pytest.raises(NotFound):
             asset_file(branding, name)
+
+
+def test_a_title_with_an_unknown_field_is_a_located_problem(tmp_path):
+    layer = Layer(
+        "institution", str(tmp_path / "branding.yaml"), (), {"branding": {"title": "{course}"}}
+    )
+    branding, problems = merge_branding(layer, None)
+    assert "title" not in branding.values
+    assert problems[0].path == "branding.title"
+    assert "the fields are {name}, {module}, {module_title}" in problems[0].message
