@@ -121,15 +121,23 @@ def asset_file(branding: Branding, name: str) -> tuple[Path, str]:
 
 
 def hub_branding(branding_file: str | None) -> dict:
-    """The institution branding for the hub's login and spawn pages (``template_vars``).
+    """The institution branding for the hub's login and spawn pages, for JupyterHub's
+    ``template_vars``: the branding values, plus each checked image as a ``data:`` URI
+    (``logo_uri``, ``favicon_uri``) so the templates need no route of their own.
 
     Raises BrandingError naming every problem, so a hub never starts with a broken look."""
+    import base64
+
     from .lab_policy import load_institution
 
     institution, problems = load_institution(branding_file)
+    if not problems:
+        branding, problems = merge_branding(institution, None)
     if problems:
         raise BrandingError("; ".join(str(p) for p in problems))
-    branding, problems = merge_branding(institution, None)
-    if problems:
-        raise BrandingError("; ".join(str(p) for p in problems))
-    return {**branding.values, "assets": {k: str(v) for k, v in branding.assets.items()}}
+    out = {k: v for k, v in branding.values.items() if k not in ASSET_KEYS}
+    for key, path in branding.assets.items():
+        if key in ("logo", "favicon"):
+            encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+            out[f"{key}_uri"] = f"data:{IMAGE_TYPES[path.suffix.lower()]};base64,{encoded}"
+    return out

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from coursekit.branding import BrandingError, asset_file, check_asset, merge_branding
+from coursekit.branding import (
+    BrandingError,
+    asset_file,
+    check_asset,
+    hub_branding,
+    merge_branding,
+)
 from coursekit.errors import NotFound
-from coursekit.lab_policy import Layer
+from coursekit.lab_policy import Layer, find_branding_file
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
 
@@ -71,3 +79,19 @@ def test_a_title_with_an_unknown_field_is_a_located_problem(tmp_path):
     assert "title" not in branding.values
     assert problems[0].path == "branding.title"
     assert "the fields are {name}, {module}, {module_title}" in problems[0].message
+
+
+def test_the_hub_gets_the_institution_branding_with_images_inline():
+    example = Path(__file__).resolve().parent.parent / "images" / "example-branding"
+    values = hub_branding(find_branding_file([str(example)], environ={}))
+    assert values["name"] == "Open University"
+    assert values["colors"]["accent"] == "#0b5cab"
+    assert values["logo_uri"].startswith("data:image/svg+xml;base64,")
+    assert "logo" not in values
+
+
+def test_a_broken_branding_file_stops_the_hub_with_the_reason(tmp_path):
+    (tmp_path / "branding.yaml").write_text("branding:\n  logo: missing.png\n")
+    with pytest.raises(BrandingError) as caught:
+        hub_branding(str(tmp_path / "branding.yaml"))
+    assert "branding.yaml:2: branding.logo: cannot read the logo" in caught.value.message
