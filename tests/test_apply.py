@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from jupyter_server.config_manager import BaseJSONConfigManager
@@ -126,3 +129,28 @@ def test_validate_reports_a_misspelt_setting_with_the_nearest_name(tmp_path):
         "'@jupyterlab/notebook-extension:tracker' has no setting 'maxNumberOutput'; "
         "did you mean 'maxNumberOutputs'?"
     ) in result.stderr
+
+
+def test_the_image_install_script_applies_the_course_policy(image, tmp_path):
+    (image / "content").mkdir()
+    root = tmp_path / "root"
+    script = Path(__file__).resolve().parent.parent / "images" / "base" / "install-coursekit.sh"
+    result = subprocess.run(
+        ["bash", str(script), "--course", str(image), "--prefix", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    env = root / sys.prefix.lstrip("/")
+    page = json.loads((env / "etc/jupyter/labconfig/page_config.d/coursekit.json").read_text())
+    assert page["disabledExtensions"]["@jupyter/nbgrader:formgrader"] is True
+    server = json.loads(
+        (env / "etc/jupyter/jupyter_server_config.d/coursekit-branding.json").read_text()
+    )
+    installed = root / "opt/coursekit/courses/coursekit/branding.yaml"
+    assert server["CourseKit"]["branding_file"] == str(installed)
+    overrides = env / "share/jupyter/lab/settings/overrides.d/coursekit.json"
+    assert json.loads(overrides.read_text())["@jupyterlab/apputils-extension:themes"] == {
+        "theme": "JupyterLab Dark"
+    }
