@@ -179,7 +179,8 @@ function addCommands(
   app.commands.addCommand(BrandingCommandIDs.about, {
     describedBy: { args: { type: 'object', properties: {} } },
     label: trans.__('About %1', name),
-    isVisible: () => Boolean(name),
+    // Only a branded course has an About of its own.
+    isVisible: () => Boolean(values.name || values.about),
     execute: () => {
       const body = document.createElement('div');
       body.className = 'jp-coursekit-about';
