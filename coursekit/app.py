@@ -62,6 +62,13 @@ class CourseKit(ExtensionApp):
         does not count against the student's home quota.""",
     ).tag(config=True)
 
+    branding_file = Unicode(
+        "",
+        help="""The institution's branding file (branding, setting defaults, locks, extension
+        policy). Default: $COURSEKIT_BRANDING, else branding.yaml beside the manifests;
+        `jupyter coursekit apply` sets it.""",
+    ).tag(config=True)
+
     @default("seed_cache_dir")
     def _default_seed_cache_dir(self) -> str:
         import os
@@ -94,6 +101,7 @@ class CourseKit(ExtensionApp):
             self.manifest_paths, home, self.enrolled_modules, self.workspace_template
         ).load()
         self.seeding = SeedingService(self.modules, cache_dir=self.seed_cache_dir)
+        self.runtime_policy = self._load_policy()
         self._register_webapps(home)
 
     def _register_webapps(self, home: Path) -> None:
@@ -127,11 +135,45 @@ class CourseKit(ExtensionApp):
             configured[name] = process
         proxy.servers = configured
 
+    def _load_policy(self):
+        # Checked against the real schemas at every start, so a wrong key shows in the
+        # Modules panel; JupyterLab is loaded in this process already, so this is cheap.
+        from .lab_policy import LabSchemas
+        from .policy import CoursePolicy
+        from .runtime_policy import RuntimePolicy
+
+        try:
+            lab = LabSchemas.installed()
+        except ImportError:  # a server without JupyterLab: nothing to check settings against
+            lab = None
+        course_policy = CoursePolicy.load(
+            self.modules.course, self.manifest_paths, self.branding_file or None, lab
+        )
+        for problem in course_policy.problems:
+            self.log.warning("coursekit: %s", problem)
+        self.modules.problems.extend(course_policy.problems)
+        enrolled = [(w.module.id, w.module.title) for w in self.modules.workspaces]
+        return RuntimePolicy.build(course_policy, enrolled)
+
     async def _start_jupyter_server_extension(self, serverapp) -> None:
         # Called once the event loop runs: queue the seeds and return at once, so the
         # server is ready (and JupyterLab loads) while content arrives.
         if self.seed_on_start:
             self.seeding.start_all()
+        self._hook_into_jupyterlab(serverapp.web_app)
+
+    def _hook_into_jupyterlab(self, web_app) -> None:
+        # After every extension has registered its routes, so JupyterLab's are there.
+        try:
+            from .handlers.lab_hooks import install_page_config_hook, install_settings_lock
+        except ImportError:  # no JupyterLab in this server: no settings routes to guard
+            return
+        policy = self.runtime_policy.policy
+        if (policy.locked or policy.settings) and not install_settings_lock(
+            web_app, self.runtime_policy
+        ):
+            self.log.warning("coursekit: no JupyterLab settings route found to lock settings on")
+        install_page_config_hook(web_app, self.runtime_policy)
 
     async def stop_extension(self) -> None:
         self.seeding.shutdown()

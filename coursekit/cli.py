@@ -50,11 +50,30 @@ class ValidateCommand(CourseKitCommand):
 
     Exits 0 when every manifest is valid, 1 with one line per problem otherwise."""
 
-    def start(self) -> None:
+    aliases = {**CourseKitCommand.aliases, "branding": "ValidateCommand.branding_file"}
+    branding_file = Unicode(
+        "",
+        help="The institution's branding file (--branding FILE). Default: "
+        "$COURSEKIT_BRANDING, else branding.yaml beside the manifests.",
+    ).tag(config=True)
+
+    def load(self):
+        """The manifests and the checked policy; ``course.problems`` holds every problem."""
+        from .lab_policy import LabSchemas
+        from .policy import CoursePolicy
+
         paths = self.extra_args or self.manifest_paths
         course = load_course(paths)
         if not course.files and not course.problems:
             self.fail(f"no manifest found in {', '.join(paths) or '(nothing given)'}")
+        # Settings, locks, extensions and branding, against the installed JupyterLab.
+        lab = LabSchemas.installed()
+        policy = CoursePolicy.load(course, paths, self.branding_file or None, lab)
+        course.problems.extend(policy.problems)
+        return course, policy, lab
+
+    def start(self) -> None:
+        course, _, _ = self.load()
         if self.json:
             print(
                 json.dumps(
@@ -215,6 +234,63 @@ class IndexCommand(CourseKitCommand):
         self.exit(0)
 
 
+class ApplyCommand(ValidateCommand):
+    name = "coursekit-apply"
+    description = """Write the system-level JupyterLab files from the manifests and branding.
+
+    jupyter coursekit apply [MANIFEST ...] [--branding FILE] [--prefix DIR]
+
+    Run at image build time, after the extensions are installed. Writes setting defaults
+    (overrides.d/coursekit.json), extension policy (labconfig/page_config.d/coursekit.json)
+    and server config (jupyter_server_config.d/coursekit-branding.json); a second run changes
+    nothing and says so. Exits 1 (writing nothing) when the policy has problems, 2 when a
+    file cannot be written."""
+
+    aliases = {
+        **ValidateCommand.aliases,
+        "prefix": "ApplyCommand.prefix",
+        "app-settings-dir": "ApplyCommand.app_settings_dir",
+    }
+    prefix = Unicode(
+        sys.prefix,
+        help="The environment whose etc/jupyter gets the page and server config (--prefix).",
+    ).tag(config=True)
+    app_settings_dir = Unicode(
+        "",
+        help="JupyterLab's application settings folder (--app-settings-dir). Default: the "
+        "installed JupyterLab's, or PREFIX/share/jupyter/lab/settings with --prefix.",
+    ).tag(config=True)
+
+    def start(self) -> None:
+        from .apply import ApplyContext, ApplyError, plan, write
+
+        course, policy, lab = self.load()
+        if course.problems:
+            for problem in course.problems:
+                print(problem, file=sys.stderr)
+            print("nothing written: fix the problems above first", file=sys.stderr)
+            self.exit(1)
+        settings_dir = self.app_settings_dir or (
+            lab.app_settings_dir
+            if Path(self.prefix).resolve() == Path(sys.prefix).resolve()
+            else os.path.join(self.prefix, "share", "jupyter", "lab", "settings")
+        )
+        context = ApplyContext(policy, policy.image(), Path(self.prefix), Path(settings_dir))
+        try:
+            results = write(plan(context))
+        except ApplyError as err:
+            self.fail(err.message)
+        if self.json:
+            print(json.dumps([{"path": str(p), "result": r} for p, r in results], indent=2))
+        elif all(result == "unchanged" for _, result in results):
+            print("nothing to change: the system files already match the policy")
+        else:
+            for path, result in results:
+                if result != "unchanged":
+                    print(f"{result} {path}")
+        self.exit(0)
+
+
 class CourseKitApp(JupyterApp):
     name = "jupyter-coursekit"
     version = __version__
@@ -224,6 +300,7 @@ class CourseKitApp(JupyterApp):
         "list": (ListCommand, ListCommand.description.splitlines()[0]),
         "seed": (SeedCommand, SeedCommand.description.splitlines()[0]),
         "index": (IndexCommand, IndexCommand.description.splitlines()[0]),
+        "apply": (ApplyCommand, ApplyCommand.description.splitlines()[0]),
     }
 
     def start(self) -> None:

@@ -24,6 +24,8 @@ from typing import Any
 import yaml
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
+# The institution's branding file lives beside the manifests but is not one.
+BRANDING_FILES = ("branding.yaml", "branding.yml")
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".zip")
 
 
@@ -126,7 +128,7 @@ def find_manifests(paths: Iterable[str]) -> tuple[list[str], list[ManifestProble
             files.extend(
                 str(p)
                 for p in sorted(path.iterdir())
-                if p.suffix in MANIFEST_SUFFIXES and p.is_file()
+                if p.suffix in MANIFEST_SUFFIXES and p.name not in BRANDING_FILES and p.is_file()
             )
         elif path.is_file():
             files.append(str(path))
@@ -254,13 +256,21 @@ def schema_dir() -> Path:
     return Path(__file__).parent.parent / "schema"
 
 
-@lru_cache(maxsize=1)
-def _validator():
+@lru_cache(maxsize=2)
+def _validator(name: str = "course.schema.json"):
     from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
 
-    schema = json.loads((schema_dir() / "course.schema.json").read_text(encoding="utf-8"))
+    # The course schema refers to branding.schema.json for the keys a module shares
+    # with the institution's branding file: both are registered under their $id.
+    registry = Registry()
+    for other in ("course.schema.json", "branding.schema.json"):
+        text = (schema_dir() / other).read_text(encoding="utf-8")
+        resource = Resource.from_contents(json.loads(text))
+        registry = registry.with_resource(resource.id(), resource)
+    schema = json.loads((schema_dir() / name).read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return Draft202012Validator(schema, registry=registry)
 
 
 def _format_path(path: Sequence) -> str:
@@ -280,10 +290,12 @@ _TYPE_NAMES = {
 }
 
 
-def _schema_problems(file: str, data: Any, located: _Located) -> list[ManifestProblem]:
+def _schema_problems(
+    file: str, data: Any, located: _Located, schema: str = "course.schema.json"
+) -> list[ManifestProblem]:
     problems = []
     for error in sorted(
-        _validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))
+        _validator(schema).iter_errors(data), key=lambda e: list(map(str, e.absolute_path))
     ):
         problems.extend(_describe(file, error, located))
     return problems

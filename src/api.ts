@@ -6,6 +6,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import {
+  IBranding,
   IErrorBody,
   IModuleList,
   IResetResult,
@@ -150,4 +151,35 @@ export function reset(
   return requestAPI<IResetResult>(modulePath(id, 'reset'), settings, {
     method: 'POST'
   });
+}
+
+/** GET branding: the student's module branding and its locked settings. */
+export function getBranding(
+  settings: ServerConnection.ISettings
+): Promise<IBranding> {
+  return requestAPI<IBranding>('branding', settings);
+}
+
+/**
+ * GET an asset URL that `getBranding` answered, as a Blob: fetched with the server's
+ * credentials (an <img> cannot send the token header).
+ */
+export async function getBrandingAsset(
+  settings: ServerConnection.ISettings,
+  url: string
+): Promise<Blob> {
+  // The server answers paths; makeRequest wants full URLs under the server's base URL.
+  const full = new URL(url, settings.baseUrl).href;
+  const response = await ServerConnection.makeRequest(full, {}, settings);
+  if (!response.ok) {
+    const text = await response.text();
+    let data: any = text;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      // keep the text
+    }
+    throw new APIError(response, errorBody(response, data));
+  }
+  return response.blob();
 }

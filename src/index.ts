@@ -6,13 +6,15 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, IThemeManager } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator } from '@jupyterlab/translation';
 
+// eslint-disable-next-line jupyter/prefer-lazy-imports -- activation needs it at once
+import { activateBranding } from './branding/activate';
 // eslint-disable-next-line jupyter/prefer-lazy-imports -- activation needs it at once
 import {
   activateLauncher,
@@ -21,6 +23,7 @@ import {
 } from './modules/activate';
 import { ModulesModel } from './modules/model';
 import {
+  BRANDING_PLUGIN_ID,
   ICourseModules,
   LAUNCHER_PLUGIN_ID,
   PANEL_PLUGIN_ID,
@@ -85,5 +88,21 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [modulesPlugin, launcherPlugin, panelPlugin];
+/** The institution's and the module's look, Help links, About, locked settings. */
+const brandingPlugin: JupyterFrontEndPlugin<void> = {
+  id: BRANDING_PLUGIN_ID,
+  description:
+    'Branding from the course: logo, colours, tab name, Help links, About, locked settings.',
+  autoStart: true,
+  optional: [ITranslator, IThemeManager],
+  activate: (
+    app: JupyterFrontEnd,
+    translator: ITranslator | null,
+    themeManager: IThemeManager | null
+  ) => {
+    void activateBranding(app, translator, themeManager);
+  }
+};
+
+export default [modulesPlugin, launcherPlugin, panelPlugin, brandingPlugin];
 export { ICourseModules } from './tokens';

@@ -147,3 +147,41 @@ export interface IResetResult {
   backup: string;
   seed: ISeedState;
 }
+
+/** The branding plugin's id. */
+export const BRANDING_PLUGIN_ID = 'coursekit:branding';
+
+/** The branding plugin's commands (Help menu entries come from its settings schema). */
+export namespace BrandingCommandIDs {
+  export const openHelpLink = 'coursekit:open-help-link';
+  export const about = 'coursekit:about';
+}
+
+/** A Help menu entry of the branding. */
+export interface IHelpLink {
+  label: string;
+  url: string;
+}
+
+/** schema/branding.schema.json's branding, with logo, favicon and css as asset URLs. */
+export interface IBrandingValues {
+  name?: string;
+  logo?: string;
+  favicon?: string;
+  title?: string;
+  colors?: { accent?: string; accent_dark?: string };
+  css?: string;
+  help?: IHelpLink[];
+  about?: string;
+}
+
+/** GET /coursekit/api/branding. */
+export interface IBranding {
+  module: string | null;
+  app_name: string | null;
+  branding: IBrandingValues;
+  /** Plugin id -> the setting keys students cannot change. */
+  locked: Record<string, string[]>;
+  /** Plugin id -> the course's values of the locked plugins. */
+  settings: Record<string, Record<string, unknown>>;
+}

@@ -23,6 +23,7 @@ def concrete_urls() -> list[tuple[str, str]]:
     urls = []
     for pattern, handler, *_ in route_table(_App()):
         url = pattern.replace("(?P<module_id>[A-Za-z0-9_]+-[A-Za-z0-9_]+)", "TM351-25J")
+        url = url.replace(r"(?P<name>[a-z]+\.[a-z]+)", "logo.svg")
         assert "(" not in url, f"add a sample value for {pattern}"
         for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
             if getattr(handler, method.lower()) is not getattr(RequestHandler, method.lower()):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .branding import BrandingAssetHandler, BrandingHandler
 from .modules import ModuleHandler, ModulesHandler
 from .seeding import ResetHandler, RestoreHandler, SeedHandler
 
@@ -26,6 +27,12 @@ def route_table(app: CourseKit) -> list[tuple]:
         (f"{MODULE}/seed", SeedHandler, seeding),
         (f"{MODULE}/restore", RestoreHandler, seeding),
         (f"{MODULE}/reset", ResetHandler, seeding),
+        (f"{API}/branding", BrandingHandler, {"runtime": app.runtime_policy}),
+        (
+            rf"{API}/branding/assets/(?P<name>[a-z]+\.[a-z]+)",
+            BrandingAssetHandler,
+            {"runtime": app.runtime_policy},
+        ),
         *_webapp_routes(app),
     ]
 

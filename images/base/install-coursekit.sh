@@ -41,6 +41,10 @@ if [ -n "$course" ]; then
   done
   # A bad manifest fails the image build, long before a student could meet it.
   jupyter coursekit validate "$manifests"
+  # Setting defaults, extension policy and the branding file, into the environment's
+  # system-level Jupyter config (under the image root given by --prefix).
+  env_prefix=$(python3 -c "import sys; print(sys.prefix)")
+  jupyter coursekit apply "$manifests" --prefix "${prefix%/}$env_prefix"
   # An index of the content's hashes makes a student's no-op start cheap.
   for content in "$dest"/content/*/; do
     if [ -d "$content" ]; then jupyter coursekit index "$content"; fi
