@@ -151,3 +151,64 @@ export function reset(
     method: 'POST'
   });
 }
+
+/** Bytes received so far and the expected total (the sum of the file sizes; 0 if unknown). */
+export type DownloadProgress = (received: number, expected: number) => void;
+
+/**
+ * GET modules/{id}/download: the module folder as a zip, read as it streams so that
+ * `onProgress` can follow it.
+ *
+ * @throws APIError on an error status, ServerConnection.NetworkError when unreachable.
+ */
+export async function downloadModule(
+  settings: ServerConnection.ISettings,
+  id: string,
+  onProgress: DownloadProgress = () => undefined
+): Promise<Blob> {
+  const url = URLExt.join(
+    settings.baseUrl,
+    API_NAMESPACE,
+    modulePath(id, 'download')
+  );
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(url, {}, settings);
+  } catch (error) {
+    if (error instanceof ServerConnection.NetworkError) {
+      throw error;
+    }
+    throw new ServerConnection.NetworkError(error as TypeError);
+  }
+  if (!response.ok) {
+    const text = await response.text();
+    let data: any = text;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      // keep the text
+    }
+    throw new APIError(response, errorBody(response, data));
+  }
+  const expected = Number(
+    response.headers.get('X-Coursekit-Expected-Bytes') ?? 0
+  );
+  if (!response.body) {
+    const blob = await response.blob();
+    onProgress(blob.size, expected);
+    return blob;
+  }
+  const reader = response.body.getReader();
+  const parts: Uint8Array[] = [];
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) {
+      break;
+    }
+    parts.push(value);
+    received += value.length;
+    onProgress(received, expected);
+  }
+  return new Blob(parts, { type: 'application/zip' });
+}

@@ -20,6 +20,9 @@ import {
   activatePanel
 } from './modules/activate';
 import { ModulesModel } from './modules/model';
+// eslint-disable-next-line jupyter/prefer-lazy-imports -- registers commands and menu items at activation
+import { activateDownload } from './care/download';
+import { DOWNLOAD_PLUGIN_ID } from './tokens';
 import {
   ICourseModules,
   LAUNCHER_PLUGIN_ID,
@@ -85,5 +88,20 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [modulesPlugin, launcherPlugin, panelPlugin];
+/** Take my work away: "Download Module" (palette, Modules panel context menu). */
+const downloadPlugin: JupyterFrontEndPlugin<void> = {
+  id: DOWNLOAD_PLUGIN_ID,
+  description: 'Download a module folder as a zip, with progress.',
+  autoStart: true,
+  requires: [ICourseModules],
+  optional: [ITranslator, ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    model: ModulesModel,
+    translator: ITranslator | null,
+    palette: ICommandPalette | null
+  ) => activateDownload(app, model, translator, palette)
+};
+
+export default [modulesPlugin, launcherPlugin, panelPlugin, downloadPlugin];
 export { ICourseModules } from './tokens';

@@ -147,3 +147,9 @@ export interface IResetResult {
   backup: string;
   seed: ISeedState;
 }
+
+/** Student care (src/care/): plugin ids and commands. */
+export const DOWNLOAD_PLUGIN_ID = 'coursekit:download';
+export namespace CARE_COMMANDS {
+  export const downloadModule = 'coursekit:download-module';
+}

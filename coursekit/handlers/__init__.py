@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .export import DownloadHandler
 from .modules import ModuleHandler, ModulesHandler
 from .seeding import ResetHandler, RestoreHandler, SeedHandler
 
@@ -26,4 +27,5 @@ def route_table(app: CourseKit) -> list[tuple]:
         (f"{MODULE}/seed", SeedHandler, seeding),
         (f"{MODULE}/restore", RestoreHandler, seeding),
         (f"{MODULE}/reset", ResetHandler, seeding),
+        (f"{MODULE}/download", DownloadHandler, {"modules": app.modules}),
     ]
