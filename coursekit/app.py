@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, List, Unicode, default
+from traitlets import Bool, Int, List, Unicode, default
 
 from .background_seeding import SeedingService
 from .manifest import default_manifest_paths
@@ -62,6 +62,34 @@ class CourseKit(ExtensionApp):
         does not count against the student's home quota.""",
     ).tag(config=True)
 
+    cull_timeout = Int(
+        help="""Seconds of inactivity after which the hub's idle culler stops this server;
+        0: no culler, no warning. Default: $COURSEKIT_CULL_TIMEOUT, which the reference hub
+        sets from the culler's --timeout.""",
+    ).tag(config=True)
+
+    cull_every = Int(
+        help="""How often, in seconds, the culler checks. Default: $COURSEKIT_CULL_EVERY.""",
+    ).tag(config=True)
+
+    idle_warning_seconds = Int(
+        600,
+        help="""Warn the student this many seconds before the server may be stopped for
+        inactivity.""",
+    ).tag(config=True)
+
+    @default("cull_timeout")
+    def _default_cull_timeout(self) -> int:
+        from .idle import env_seconds
+
+        return env_seconds("COURSEKIT_CULL_TIMEOUT")
+
+    @default("cull_every")
+    def _default_cull_every(self) -> int:
+        from .idle import env_seconds
+
+        return env_seconds("COURSEKIT_CULL_EVERY")
+
     @default("seed_cache_dir")
     def _default_seed_cache_dir(self) -> str:
         import os
@@ -83,6 +111,23 @@ class CourseKit(ExtensionApp):
             self.manifest_paths, home, self.enrolled_modules, self.workspace_template
         ).load()
         self.seeding = SeedingService(self.modules, cache_dir=self.seed_cache_dir)
+        self.idle = self._idle_service()
+
+    def _idle_service(self):
+        from .idle import CullPolicy, IdleService, StopRecord
+
+        settings = self.serverapp.web_app.settings
+
+        def touch(moment) -> None:
+            # jupyter_server counts every settings key ending in _last_activity.
+            settings["coursekit_last_activity"] = moment
+
+        return IdleService(
+            CullPolicy(self.cull_timeout, self.cull_every, self.idle_warning_seconds),
+            StopRecord(Path(self.serverapp.data_dir) / "coursekit"),
+            last_activity=lambda: self.serverapp.web_app.last_activity(),
+            touch=touch,
+        )
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:
         # Called once the event loop runs: queue the seeds and return at once, so the
@@ -92,6 +137,10 @@ class CourseKit(ExtensionApp):
 
     async def stop_extension(self) -> None:
         self.seeding.shutdown()
+        try:
+            self.idle.record_stop()
+        except OSError as err:
+            self.log.warning("coursekit: cannot record why the server stopped: %s", err)
 
     def initialize_handlers(self) -> None:
         from .handlers import route_table

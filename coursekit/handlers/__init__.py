@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .export import DownloadHandler
+from .idle import IdleHandler, PreviousStopHandler, StillWorkingHandler
 from .modules import ModuleHandler, ModulesHandler
 from .seeding import ResetHandler, RestoreHandler, SeedHandler
 
@@ -28,4 +29,7 @@ def route_table(app: CourseKit) -> list[tuple]:
         (f"{MODULE}/restore", RestoreHandler, seeding),
         (f"{MODULE}/reset", ResetHandler, seeding),
         (f"{MODULE}/download", DownloadHandler, {"modules": app.modules}),
+        (f"{API}/idle", IdleHandler, {"idle": app.idle}),
+        (f"{API}/idle/activity", StillWorkingHandler, {"idle": app.idle}),
+        (f"{API}/idle/previous-stop", PreviousStopHandler, {"idle": app.idle}),
     ]
