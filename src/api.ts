@@ -7,6 +7,7 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import {
   IErrorBody,
+  IIdleStatus,
   IModuleList,
   IResetResult,
   IRestoreResult,
@@ -211,4 +212,27 @@ export async function downloadModule(
     onProgress(received, expected);
   }
   return new Blob(parts, { type: 'application/zip' });
+}
+
+/** GET idle: how long until the culler may stop the server (not counted as activity). */
+export function getIdle(
+  settings: ServerConnection.ISettings
+): Promise<IIdleStatus> {
+  return requestAPI<IIdleStatus>('idle', settings);
+}
+
+/** POST idle/activity: "I'm still working", activity the culler sees. */
+export function stillWorking(
+  settings: ServerConnection.ISettings
+): Promise<IIdleStatus> {
+  return requestAPI<IIdleStatus>('idle/activity', settings, { method: 'POST' });
+}
+
+/** DELETE idle/previous-stop: the student has seen why the last server stopped. */
+export async function acknowledgePreviousStop(
+  settings: ServerConnection.ISettings
+): Promise<void> {
+  await requestAPI<unknown>('idle/previous-stop', settings, {
+    method: 'DELETE'
+  });
 }

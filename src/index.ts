@@ -11,7 +11,7 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { ITranslator } from '@jupyterlab/translation';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 // eslint-disable-next-line jupyter/prefer-lazy-imports -- activation needs it at once
 import {
@@ -22,7 +22,11 @@ import {
 import { ModulesModel } from './modules/model';
 // eslint-disable-next-line jupyter/prefer-lazy-imports -- registers commands and menu items at activation
 import { activateDownload } from './care/download';
-import { DOWNLOAD_PLUGIN_ID } from './tokens';
+import {
+  DOWNLOAD_PLUGIN_ID,
+  IDLE_PLUGIN_ID,
+  TRANSLATION_DOMAIN
+} from './tokens';
 import {
   ICourseModules,
   LAUNCHER_PLUGIN_ID,
@@ -103,5 +107,28 @@ const downloadPlugin: JupyterFrontEndPlugin<void> = {
   ) => activateDownload(app, model, translator, palette)
 };
 
-export default [modulesPlugin, launcherPlugin, panelPlugin, downloadPlugin];
+/** The idle warning before the hub's culler stops the server, and why it stopped. */
+const idlePlugin: JupyterFrontEndPlugin<void> = {
+  id: IDLE_PLUGIN_ID,
+  description:
+    'Warn before the server is stopped for inactivity; say why it stopped.',
+  autoStart: true,
+  optional: [ITranslator],
+  activate: (app: JupyterFrontEnd, translator: ITranslator | null) => {
+    // Loaded after the application has started: nothing to show before that.
+    void app.started.then(async () => {
+      const { IdleWatch } = await import('./care/idle');
+      const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+      await new IdleWatch(app.serviceManager.serverSettings, trans).start();
+    });
+  }
+};
+
+export default [
+  modulesPlugin,
+  launcherPlugin,
+  panelPlugin,
+  downloadPlugin,
+  idlePlugin
+];
 export { ICourseModules } from './tokens';

@@ -153,3 +153,28 @@ export const DOWNLOAD_PLUGIN_ID = 'coursekit:download';
 export namespace CARE_COMMANDS {
   export const downloadModule = 'coursekit:download-module';
 }
+
+export const IDLE_PLUGIN_ID = 'coursekit:idle-warning';
+
+/** Why and when the previous server stopped. */
+export interface IPreviousStop {
+  reason: 'idle' | 'stopped';
+  stopped_at: string;
+  last_activity: string;
+  idle_seconds: number;
+  timeout: number;
+}
+
+/** GET coursekit/api/idle */
+export interface IIdleStatus {
+  culling: boolean;
+  timeout: number;
+  every?: number;
+  warn_before: number;
+  last_activity?: string;
+  now?: string;
+  idle_seconds?: number;
+  seconds_until_cull?: number;
+  warn?: boolean;
+  previous_stop: IPreviousStop | null;
+}

@@ -60,3 +60,102 @@ test.describe('Download module', () => {
     ).toBeVisible();
   });
 });
+
+/**
+ * The idle warning. The test server runs without a culler (an hour's timeout cannot be
+ * waited for), so the status GET is answered with what the server says ten minutes before
+ * a cull; "I'm still working" goes to the real server and moves its real last activity.
+ */
+test.describe('Idle warning', () => {
+  const soon = {
+    culling: true,
+    timeout: 3600,
+    every: 600,
+    warn_before: 600,
+    seconds_until_cull: 540,
+    idle_seconds: 3060,
+    warn: true,
+    previous_stop: null
+  };
+
+  test('warns before the cull and I am still working records activity', async ({
+    page,
+    request,
+    baseURL
+  }) => {
+    await page.route(/\/coursekit\/api\/idle(\?|$)/, route =>
+      route.request().method() === 'GET'
+        ? route.fulfill({ json: soon })
+        : route.continue()
+    );
+    await page.reload();
+    const warning = page.locator('.Toastify__toast', {
+      hasText: 'Your server will stop in about 9 minutes'
+    });
+    await expect(warning).toBeVisible();
+    await expect(warning).toContainText('your files are saved');
+    await page.screenshot({ path: path.join(DOCS_IMAGES, 'idle-warning.png') });
+
+    const before = (await (await request.get(`${baseURL}/api/status`)).json())
+      .last_activity;
+    await page.unroute(/\/coursekit\/api\/idle(\?|$)/);
+    await warning.getByRole('button', { name: "I'm still working" }).click();
+    // The real server answered (no culler here), so the warning goes away.
+    await expect(warning).toBeHidden();
+    const after = (await (await request.get(`${baseURL}/api/status`)).json())
+      .last_activity;
+    expect(Date.parse(after)).toBeGreaterThan(Date.parse(before));
+  });
+
+  test('after a stop for inactivity the next start says why and when', async ({
+    page
+  }) => {
+    let acknowledged = false;
+    await page.route(
+      /\/coursekit\/api\/idle(\/previous-stop)?(\?|$)/,
+      route => {
+        if (route.request().method() === 'DELETE') {
+          acknowledged = true;
+          return route.continue();
+        }
+        return route.fulfill({
+          json: {
+            ...soon,
+            seconds_until_cull: 3600,
+            warn: false,
+            previous_stop: {
+              reason: 'idle',
+              stopped_at: '2026-03-02T15:01:00Z',
+              last_activity: '2026-03-02T14:00:00Z',
+              idle_seconds: 3660,
+              timeout: 3600
+            }
+          }
+        });
+      }
+    );
+    await page.reload();
+    const notice = page.locator('.Toastify__toast', {
+      hasText: 'Your server was stopped'
+    });
+    await expect(notice).toBeVisible();
+    await expect(notice).toContainText('after 61 minutes without activity');
+    await page.screenshot({ path: path.join(DOCS_IMAGES, 'idle-stopped.png') });
+    await expect.poll(() => acknowledged).toBe(true);
+  });
+
+  test('the real test server has no culler and shows no warning', async ({
+    page,
+    request,
+    baseURL
+  }) => {
+    const status = await (
+      await request.get(`${baseURL}/coursekit/api/idle`)
+    ).json();
+    expect(status.culling).toBe(false);
+    await page.waitForTimeout(1000);
+    await expect(
+      page.locator('.Toastify__toast', { hasText: 'Your server will stop' })
+    ).toHaveCount(0);
+  });
+});
