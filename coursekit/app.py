@@ -112,6 +112,21 @@ class CourseKit(ExtensionApp):
         ).load()
         self.seeding = SeedingService(self.modules, cache_dir=self.seed_cache_dir)
         self.idle = self._idle_service()
+        self.ai = self._ai_gate()
+
+    def _ai_gate(self):
+        import os
+
+        from .ai_policy import AIGate
+
+        gate = AIGate.for_modules(w.module for w in self.modules.workspaces)
+        endpoint = gate.endpoint()
+        if endpoint:
+            # Kernels and the agents jupyter-ai starts inherit it; an operator's own
+            # environment wins.
+            for key, value in endpoint.environment().items():
+                os.environ.setdefault(key, value)
+        return gate
 
     def _idle_service(self):
         from .idle import CullPolicy, IdleService, StopRecord
@@ -134,9 +149,25 @@ class CourseKit(ExtensionApp):
         # server is ready (and JupyterLab loads) while content arrives.
         if self.seed_on_start:
             self.seeding.start_all()
+        self._enforce_ai_policy(serverapp.web_app)
+
+    def _enforce_ai_policy(self, web_app) -> None:
+        # Every extension has added its routes by now.
+        from tornado.ioloop import PeriodicCallback
+
+        from .handlers.ai import disconnect_chats_while_shut, enforce_now, guard_ai_routes
+
+        guarded = guard_ai_routes(web_app, self.ai)
+        if guarded and disconnect_chats_while_shut(web_app, self.ai):
+            # An exam window may open while the server runs.
+            self._ai_enforcer = PeriodicCallback(lambda: enforce_now(web_app, self.ai), 30_000)
+            self._ai_enforcer.start()
+        self.log.debug("coursekit: AI policy guards %d jupyter-ai routes", len(guarded))
 
     async def stop_extension(self) -> None:
         self.seeding.shutdown()
+        if getattr(self, "_ai_enforcer", None):
+            self._ai_enforcer.stop()
         try:
             self.idle.record_stop()
         except OSError as err:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .ai import AIPolicyHandler
 from .export import DownloadHandler
 from .idle import IdleHandler, PreviousStopHandler, StillWorkingHandler
 from .modules import ModuleHandler, ModulesHandler
@@ -32,4 +33,5 @@ def route_table(app: CourseKit) -> list[tuple]:
         (f"{API}/idle", IdleHandler, {"idle": app.idle}),
         (f"{API}/idle/activity", StillWorkingHandler, {"idle": app.idle}),
         (f"{API}/idle/previous-stop", PreviousStopHandler, {"idle": app.idle}),
+        (f"{API}/ai", AIPolicyHandler, {"gate": app.ai}),
     ]
