@@ -78,6 +78,13 @@ class CourseKit(ExtensionApp):
         inactivity.""",
     ).tag(config=True)
 
+    home_quota_bytes = Int(
+        0,
+        help="""The student's disk quota in bytes, when the operator knows it (for example
+        the size of the home's volume claim). 0: the filesystem's own figures where the home
+        is a volume of its own, else none (never the size of a shared NFS disk).""",
+    ).tag(config=True)
+
     @default("cull_timeout")
     def _default_cull_timeout(self) -> int:
         from .idle import env_seconds
@@ -113,6 +120,9 @@ class CourseKit(ExtensionApp):
         self.seeding = SeedingService(self.modules, cache_dir=self.seed_cache_dir)
         self.idle = self._idle_service()
         self.ai = self._ai_gate()
+        from .usage import DiskUsage
+
+        self.disk_usage = DiskUsage(home, self.home_quota_bytes)
 
     def _ai_gate(self):
         import os

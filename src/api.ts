@@ -6,6 +6,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import {
+  IDiskUsage,
   IErrorBody,
   IIdleStatus,
   IModuleList,
@@ -235,4 +236,11 @@ export async function acknowledgePreviousStop(
   await requestAPI<unknown>('idle/previous-stop', settings, {
     method: 'DELETE'
   });
+}
+
+/** GET usage/disk: the home's disk use and its real quota (null on a shared disk). */
+export function getDiskUsage(
+  settings: ServerConnection.ISettings
+): Promise<IDiskUsage> {
+  return requestAPI<IDiskUsage>('usage/disk', settings);
 }

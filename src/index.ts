@@ -11,6 +11,7 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 // eslint-disable-next-line jupyter/prefer-lazy-imports -- activation needs it at once
@@ -23,6 +24,7 @@ import { ModulesModel } from './modules/model';
 // eslint-disable-next-line jupyter/prefer-lazy-imports -- registers commands and menu items at activation
 import { activateDownload } from './care/download';
 import {
+  DISK_USAGE_PLUGIN_ID,
   DOWNLOAD_PLUGIN_ID,
   IDLE_PLUGIN_ID,
   TRANSLATION_DOMAIN
@@ -124,11 +126,38 @@ const idlePlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
+/** My usage: the home's disk use against its real quota, in the status bar. */
+const diskUsagePlugin: JupyterFrontEndPlugin<void> = {
+  id: DISK_USAGE_PLUGIN_ID,
+  description: "The home's disk use against its real quota, in the status bar.",
+  autoStart: true,
+  optional: [IStatusBar, ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    statusBar: IStatusBar | null,
+    translator: ITranslator | null
+  ) => {
+    if (!statusBar) {
+      return;
+    }
+    void app.started.then(async () => {
+      const { DiskUsageItem } = await import('./care/diskUsage');
+      const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+      statusBar.registerStatusItem(DISK_USAGE_PLUGIN_ID, {
+        item: new DiskUsageItem(app.serviceManager.serverSettings, trans),
+        align: 'left',
+        rank: 2
+      });
+    });
+  }
+};
+
 export default [
   modulesPlugin,
   launcherPlugin,
   panelPlugin,
   downloadPlugin,
-  idlePlugin
+  idlePlugin,
+  diskUsagePlugin
 ];
 export { ICourseModules } from './tokens';

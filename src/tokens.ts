@@ -178,3 +178,15 @@ export interface IIdleStatus {
   warn?: boolean;
   previous_stop: IPreviousStop | null;
 }
+
+export const DISK_USAGE_PLUGIN_ID = 'coursekit:disk-usage';
+
+/** GET coursekit/api/usage/disk */
+export interface IDiskUsage {
+  path: string;
+  filesystem: string | null;
+  used: number;
+  quota: number | null;
+  source: 'configured' | 'filesystem' | null;
+  reason?: string;
+}

@@ -12,6 +12,7 @@ from .export import DownloadHandler
 from .idle import IdleHandler, PreviousStopHandler, StillWorkingHandler
 from .modules import ModuleHandler, ModulesHandler
 from .seeding import ResetHandler, RestoreHandler, SeedHandler
+from .usage import DiskUsageHandler
 
 if TYPE_CHECKING:
     from ..app import CourseKit
@@ -34,4 +35,5 @@ def route_table(app: CourseKit) -> list[tuple]:
         (f"{API}/idle/activity", StillWorkingHandler, {"idle": app.idle}),
         (f"{API}/idle/previous-stop", PreviousStopHandler, {"idle": app.idle}),
         (f"{API}/ai", AIPolicyHandler, {"gate": app.ai}),
+        (f"{API}/usage/disk", DiskUsageHandler, {"usage": app.disk_usage}),
     ]

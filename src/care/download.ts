@@ -9,6 +9,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { downloadIcon } from '@jupyterlab/ui-components';
 
 import { downloadModule } from '../api';
+import { formatBytes } from './format';
 import { ModulesModel } from '../modules/model';
 import { CARE_COMMANDS, TRANSLATION_DOMAIN } from '../tokens';
 
@@ -152,15 +153,4 @@ function save(blob: Blob, filename: string): void {
   anchor.remove();
   // Give the browser a moment to start reading it before the URL goes.
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }

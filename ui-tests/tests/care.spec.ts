@@ -159,3 +159,11 @@ test.describe('Idle warning', () => {
     ).toHaveCount(0);
   });
 });
+
+test('the status bar shows the disk the home uses', async ({ page }) => {
+  const item = page.locator('.jp-coursekit-disk-usage');
+  // The test home is on the machine's shared disk: no quota, only the use.
+  await expect(item).toHaveText(/^Disk: \d/);
+  await expect(item).not.toHaveText(/\//);
+  await item.screenshot({ path: path.join(DOCS_IMAGES, 'disk-usage.png') });
+});
