@@ -85,6 +85,12 @@ class CourseKit(ExtensionApp):
         is a volume of its own, else none (never the size of a shared NFS disk).""",
     ).tag(config=True)
 
+    welcome_gap_seconds = Int(
+        8 * 3600,
+        help="""Offer the welcome-back summary when the student's last visit is at least
+        this many seconds old (and something changed).""",
+    ).tag(config=True)
+
     @default("cull_timeout")
     def _default_cull_timeout(self) -> int:
         from .idle import env_seconds
@@ -123,6 +129,12 @@ class CourseKit(ExtensionApp):
         from .usage import DiskUsage
 
         self.disk_usage = DiskUsage(home, self.home_quota_bytes)
+        from .welcome import WelcomeService
+
+        # Other features add items (feedback ready, due soon) to app.welcome.sources.
+        self.welcome = WelcomeService(
+            self.modules, Path(self.serverapp.data_dir) / "coursekit", self.welcome_gap_seconds
+        )
 
     def _ai_gate(self):
         import os

@@ -13,6 +13,7 @@ from .idle import IdleHandler, PreviousStopHandler, StillWorkingHandler
 from .modules import ModuleHandler, ModulesHandler
 from .seeding import ResetHandler, RestoreHandler, SeedHandler
 from .usage import DiskUsageHandler
+from .welcome import WelcomeHandler, WelcomeSeenHandler
 
 if TYPE_CHECKING:
     from ..app import CourseKit
@@ -36,4 +37,6 @@ def route_table(app: CourseKit) -> list[tuple]:
         (f"{API}/idle/previous-stop", PreviousStopHandler, {"idle": app.idle}),
         (f"{API}/ai", AIPolicyHandler, {"gate": app.ai}),
         (f"{API}/usage/disk", DiskUsageHandler, {"usage": app.disk_usage}),
+        (f"{API}/welcome", WelcomeHandler, {"welcome": app.welcome}),
+        (f"{API}/welcome/seen", WelcomeSeenHandler, {"welcome": app.welcome}),
     ]
