@@ -91,6 +91,16 @@ class CourseKit(ExtensionApp):
         this many seconds old (and something changed).""",
     ).tag(config=True)
 
+    state_dir = Unicode(
+        "",
+        help="""Where coursekit keeps the student's own small state (why the last server
+        stopped, the last visit). Default: coursekit/ in the Jupyter data dir
+        (~/.local/share/jupyter/coursekit), in the persistent home and outside every module.""",
+    ).tag(config=True)
+
+    def _state_path(self) -> Path:
+        return Path(self.state_dir or Path(self.serverapp.data_dir) / "coursekit").expanduser()
+
     @default("cull_timeout")
     def _default_cull_timeout(self) -> int:
         from .idle import env_seconds
@@ -132,9 +142,7 @@ class CourseKit(ExtensionApp):
         from .welcome import WelcomeService
 
         # Other features add items (feedback ready, due soon) to app.welcome.sources.
-        self.welcome = WelcomeService(
-            self.modules, Path(self.serverapp.data_dir) / "coursekit", self.welcome_gap_seconds
-        )
+        self.welcome = WelcomeService(self.modules, self._state_path(), self.welcome_gap_seconds)
 
     def _ai_gate(self):
         import os
@@ -161,7 +169,7 @@ class CourseKit(ExtensionApp):
 
         return IdleService(
             CullPolicy(self.cull_timeout, self.cull_every, self.idle_warning_seconds),
-            StopRecord(Path(self.serverapp.data_dir) / "coursekit"),
+            StopRecord(self._state_path()),
             last_activity=lambda: self.serverapp.web_app.last_activity(),
             touch=touch,
         )

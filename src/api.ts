@@ -12,7 +12,8 @@ import {
   IModuleList,
   IResetResult,
   IRestoreResult,
-  ISeedState
+  ISeedState,
+  IWelcome
 } from './tokens';
 
 /** The API's namespace under the server's base URL. */
@@ -243,4 +244,20 @@ export function getDiskUsage(
   settings: ServerConnection.ISettings
 ): Promise<IDiskUsage> {
   return requestAPI<IDiskUsage>('usage/disk', settings);
+}
+
+/** GET welcome: what changed in each module since the last visit. */
+export function getWelcome(
+  settings: ServerConnection.ISettings
+): Promise<IWelcome> {
+  return requestAPI<IWelcome>('welcome', settings);
+}
+
+/** POST welcome/seen: now is the last visit. */
+export function welcomeSeen(
+  settings: ServerConnection.ISettings
+): Promise<{ last_visit: string }> {
+  return requestAPI<{ last_visit: string }>('welcome/seen', settings, {
+    method: 'POST'
+  });
 }

@@ -27,7 +27,8 @@ import {
   DISK_USAGE_PLUGIN_ID,
   DOWNLOAD_PLUGIN_ID,
   IDLE_PLUGIN_ID,
-  TRANSLATION_DOMAIN
+  TRANSLATION_DOMAIN,
+  WELCOME_PLUGIN_ID
 } from './tokens';
 import {
   ICourseModules,
@@ -152,12 +153,35 @@ const diskUsagePlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
+/** Welcome back: what changed in each module since the last visit. */
+const welcomePlugin: JupyterFrontEndPlugin<void> = {
+  id: WELCOME_PLUGIN_ID,
+  description: 'A summary of what changed in each module since the last visit.',
+  autoStart: true,
+  requires: [ICourseModules],
+  optional: [ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    model: ModulesModel,
+    translator: ITranslator | null
+  ) => {
+    void app.restored.then(async () => {
+      const { showWelcomeBack } = await import('./care/welcome');
+      const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+      await showWelcomeBack(model, app.commands, trans).catch(error =>
+        console.warn('coursekit: welcome-back summary unavailable', error)
+      );
+    });
+  }
+};
+
 export default [
   modulesPlugin,
   launcherPlugin,
   panelPlugin,
   downloadPlugin,
   idlePlugin,
-  diskUsagePlugin
+  diskUsagePlugin,
+  welcomePlugin
 ];
 export { ICourseModules } from './tokens';

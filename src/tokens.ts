@@ -190,3 +190,38 @@ export interface IDiskUsage {
   source: 'configured' | 'filesystem' | null;
   reason?: string;
 }
+
+export const WELCOME_PLUGIN_ID = 'coursekit:welcome-back';
+
+/** One module in the welcome-back summary. */
+export interface IWelcomeModule {
+  id: string;
+  title: string;
+  path: string;
+  updates: {
+    finished_at: string;
+    added: string[];
+    updated: string[];
+    merged: string[];
+    conflicts: string[];
+    counts: {
+      added: number;
+      updated: number;
+      merged: number;
+      conflicts: number;
+    };
+  } | null;
+  announcements: { date: string; title: string; text: string }[];
+  /** Added by other features (feedback ready, due soon). */
+  items: { kind: string; text: string; path?: string; date?: string }[];
+  problem: string | null;
+  has_news: boolean;
+}
+
+/** GET coursekit/api/welcome */
+export interface IWelcome {
+  show: boolean;
+  last_visit: string | null;
+  now: string;
+  modules: IWelcomeModule[];
+}

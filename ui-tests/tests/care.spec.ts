@@ -88,7 +88,8 @@ test.describe('Idle warning', () => {
         ? route.fulfill({ json: soon })
         : route.continue()
     );
-    await page.reload();
+    // Only the notification matters here, not which tab the layout restores.
+    await page.reload({ waitForIsReady: false });
     const warning = page.locator('.Toastify__toast', {
       hasText: 'Your server will stop in about 9 minutes'
     });
@@ -134,7 +135,8 @@ test.describe('Idle warning', () => {
         });
       }
     );
-    await page.reload();
+    // Only the notification matters here, not which tab the layout restores.
+    await page.reload({ waitForIsReady: false });
     const notice = page.locator('.Toastify__toast', {
       hasText: 'Your server was stopped'
     });
@@ -166,4 +168,82 @@ test('the status bar shows the disk the home uses', async ({ page }) => {
   await expect(item).toHaveText(/^Disk: \d/);
   await expect(item).not.toHaveText(/\//);
   await item.screenshot({ path: path.join(DOCS_IMAGES, 'disk-usage.png') });
+});
+
+/**
+ * Welcome back. The summary's content is the server's (tests/test_welcome.py builds it
+ * from real seeding reports); here the GET is answered with such a summary, as after two
+ * days away, and the rest is the real JupyterLab and server.
+ */
+test('welcome back summarises each module and opens its files', async ({
+  page,
+  request,
+  baseURL
+}) => {
+  const lastVisit = '2026-03-02T09:00:00Z';
+  await page.route(/\/coursekit\/api\/welcome(\?|$)/, route =>
+    route.fulfill({
+      json: {
+        show: true,
+        last_visit: lastVisit,
+        now: '2026-03-04T09:00:00Z',
+        modules: [
+          {
+            id: MODULE_ID,
+            title: 'Data management and analysis',
+            path: MODULE_ID,
+            updates: {
+              finished_at: '2026-03-04T08:59:00Z',
+              added: ['notebooks/02-cleaning-data.ipynb'],
+              updated: ['README.md'],
+              merged: [],
+              conflicts: [],
+              counts: { added: 1, updated: 1, merged: 0, conflicts: 0 }
+            },
+            announcements: [
+              {
+                date: '2026-03-03T08:00:00Z',
+                title: 'Week 5 notebook fixed',
+                text: 'Press Update in the Modules panel if you started it already.'
+              }
+            ],
+            items: [],
+            problem: null,
+            has_news: true
+          }
+        ]
+      }
+    })
+  );
+  // A modal dialog keeps the Launcher from being the active tab Galata waits for.
+  await page.reload({ waitForIsReady: false });
+  const dialog = page.locator('.jp-Dialog', { hasText: 'Welcome back' });
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toContainText('Week 5 notebook fixed');
+  await expect(dialog).toContainText('Course files updated');
+  await page.screenshot({ path: path.join(DOCS_IMAGES, 'welcome-back.png') });
+
+  await dialog.getByRole('button', { name: 'README.md' }).click();
+  await expect(
+    page
+      .locator(
+        '.jp-MainAreaWidget .lm-TabBar-tab, .lm-DockPanel-tabBar .lm-TabBar-tab',
+        { hasText: 'README.md' }
+      )
+      .first()
+  ).toBeVisible();
+  await page
+    .locator('.jp-Dialog')
+    .getByRole('button', { name: 'Got it' })
+    .click();
+  await expect(dialog).toBeHidden();
+  // Dismissed: the real server now holds this visit as the last one.
+  await page.unroute(/\/coursekit\/api\/welcome(\?|$)/);
+  await expect
+    .poll(
+      async () =>
+        (await (await request.get(`${baseURL}/coursekit/api/welcome`)).json())
+          .last_visit
+    )
+    .not.toBeNull();
 });
