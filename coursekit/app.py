@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, List, Unicode, default
+from traitlets import Bool, Int, List, Unicode, default
 
 from .background_seeding import SeedingService
 from .manifest import default_manifest_paths
@@ -69,6 +69,57 @@ class CourseKit(ExtensionApp):
         `jupyter coursekit apply` sets it.""",
     ).tag(config=True)
 
+    cull_timeout = Int(
+        help="""Seconds of inactivity after which the hub's idle culler stops this server;
+        0: no culler, no warning. Default: $COURSEKIT_CULL_TIMEOUT, which the reference hub
+        sets from the culler's --timeout.""",
+    ).tag(config=True)
+
+    cull_every = Int(
+        help="""How often, in seconds, the culler checks. Default: $COURSEKIT_CULL_EVERY.""",
+    ).tag(config=True)
+
+    idle_warning_seconds = Int(
+        600,
+        help="""Warn the student this many seconds before the server may be stopped for
+        inactivity.""",
+    ).tag(config=True)
+
+    home_quota_bytes = Int(
+        0,
+        help="""The student's disk quota in bytes, when the operator knows it (for example
+        the size of the home's volume claim). 0: the filesystem's own figures where the home
+        is a volume of its own, else none (never the size of a shared NFS disk).""",
+    ).tag(config=True)
+
+    welcome_gap_seconds = Int(
+        8 * 3600,
+        help="""Offer the welcome-back summary when the student's last visit is at least
+        this many seconds old (and something changed).""",
+    ).tag(config=True)
+
+    state_dir = Unicode(
+        "",
+        help="""Where coursekit keeps the student's own small state (why the last server
+        stopped, the last visit). Default: coursekit/ in the Jupyter data dir
+        (~/.local/share/jupyter/coursekit), in the persistent home and outside every module.""",
+    ).tag(config=True)
+
+    def _state_path(self) -> Path:
+        return Path(self.state_dir or Path(self.serverapp.data_dir) / "coursekit").expanduser()
+
+    @default("cull_timeout")
+    def _default_cull_timeout(self) -> int:
+        from .idle import env_seconds
+
+        return env_seconds("COURSEKIT_CULL_TIMEOUT")
+
+    @default("cull_every")
+    def _default_cull_every(self) -> int:
+        from .idle import env_seconds
+
+        return env_seconds("COURSEKIT_CULL_EVERY")
+
     @default("seed_cache_dir")
     def _default_seed_cache_dir(self) -> str:
         import os
@@ -103,6 +154,15 @@ class CourseKit(ExtensionApp):
         self.seeding = SeedingService(self.modules, cache_dir=self.seed_cache_dir)
         self.runtime_policy = self._load_policy()
         self._register_webapps(home)
+        self.idle = self._idle_service()
+        self.ai = self._ai_gate()
+        from .usage import DiskUsage
+
+        self.disk_usage = DiskUsage(home, self.home_quota_bytes)
+        from .welcome import WelcomeService
+
+        # Other features add items (feedback ready, due soon) to app.welcome.sources.
+        self.welcome = WelcomeService(self.modules, self._state_path(), self.welcome_gap_seconds)
 
     def _register_webapps(self, home: Path) -> None:
         """Plan the course apps the student's modules enable and hand their specs to
@@ -155,12 +215,43 @@ class CourseKit(ExtensionApp):
         enrolled = [(w.module.id, w.module.title) for w in self.modules.workspaces]
         return RuntimePolicy.build(course_policy, enrolled)
 
+    def _ai_gate(self):
+        import os
+
+        from .ai_policy import AIGate
+
+        gate = AIGate.for_modules(w.module for w in self.modules.workspaces)
+        endpoint = gate.endpoint()
+        if endpoint:
+            # Kernels and the agents jupyter-ai starts inherit it; an operator's own
+            # environment wins.
+            for key, value in endpoint.environment().items():
+                os.environ.setdefault(key, value)
+        return gate
+
+    def _idle_service(self):
+        from .idle import CullPolicy, IdleService, StopRecord
+
+        settings = self.serverapp.web_app.settings
+
+        def touch(moment) -> None:
+            # jupyter_server counts every settings key ending in _last_activity.
+            settings["coursekit_last_activity"] = moment
+
+        return IdleService(
+            CullPolicy(self.cull_timeout, self.cull_every, self.idle_warning_seconds),
+            StopRecord(self._state_path()),
+            last_activity=lambda: self.serverapp.web_app.last_activity(),
+            touch=touch,
+        )
+
     async def _start_jupyter_server_extension(self, serverapp) -> None:
         # Called once the event loop runs: queue the seeds and return at once, so the
         # server is ready (and JupyterLab loads) while content arrives.
         if self.seed_on_start:
             self.seeding.start_all()
         self._hook_into_jupyterlab(serverapp.web_app)
+        self._enforce_ai_policy(serverapp.web_app)
 
     def _hook_into_jupyterlab(self, web_app) -> None:
         # After every extension has registered its routes, so JupyterLab's are there.
@@ -175,10 +266,29 @@ class CourseKit(ExtensionApp):
             self.log.warning("coursekit: no JupyterLab settings route found to lock settings on")
         install_page_config_hook(web_app, self.runtime_policy)
 
+    def _enforce_ai_policy(self, web_app) -> None:
+        # Every extension has added its routes by now.
+        from tornado.ioloop import PeriodicCallback
+
+        from .handlers.ai import disconnect_chats_while_shut, enforce_now, guard_ai_routes
+
+        guarded = guard_ai_routes(web_app, self.ai)
+        if guarded and disconnect_chats_while_shut(web_app, self.ai):
+            # An exam window may open while the server runs.
+            self._ai_enforcer = PeriodicCallback(lambda: enforce_now(web_app, self.ai), 30_000)
+            self._ai_enforcer.start()
+        self.log.debug("coursekit: AI policy guards %d jupyter-ai routes", len(guarded))
+
     async def stop_extension(self) -> None:
         self.seeding.shutdown()
+        if getattr(self, "_ai_enforcer", None):
+            self._ai_enforcer.stop()
         if getattr(self, "webapps_running", None) is not None:
             await self.webapps_running.stop_all()
+        try:
+            self.idle.record_stop()
+        except OSError as err:
+            self.log.warning("coursekit: cannot record why the server stopped: %s", err)
 
     def initialize_handlers(self) -> None:
         from .handlers import route_table

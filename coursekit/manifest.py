@@ -184,6 +184,10 @@ class _Located:
 
 def _scalar_value(node: yaml.Node) -> Any:
     # Construct scalars with SafeLoader's own rules, so "25J" stays a string and 2025 an int.
+    if node.tag == "tag:yaml.org,2002:timestamp":
+        # A manifest is JSON-shaped: a date stays the text it was written as (the schema
+        # checks its form), so it keeps its time zone and serialises as it came.
+        return node.value
     loader = yaml.SafeLoader("")
     try:
         return loader.construct_object(node, deep=True)

@@ -7,11 +7,14 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import {
   IBranding,
+  IDiskUsage,
   IErrorBody,
+  IIdleStatus,
   IModuleList,
   IResetResult,
   IRestoreResult,
-  ISeedState
+  ISeedState,
+  IWelcome
 } from './tokens';
 
 /** The API's namespace under the server's base URL. */
@@ -52,6 +55,30 @@ export async function requestAPI<T>(
   init: RequestInit = {}
 ): Promise<T> {
   const url = URLExt.join(serverSettings.baseUrl, API_NAMESPACE, endPoint);
+  const response = await fetchResponse(url, serverSettings, init);
+  const text = await response.text();
+  if (text.length === 0) {
+    return text as T;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return text as T;
+  }
+}
+
+/**
+ * The response of a request under the server's base URL, for answers that are not JSON
+ * (a file, a stream): `requestAPI` is built on it.
+ *
+ * @throws ServerConnection.NetworkError when the server cannot be reached;
+ *   APIError on an error status (its body read for the server's {code, message}).
+ */
+async function fetchResponse(
+  url: string,
+  serverSettings: ServerConnection.ISettings,
+  init: RequestInit = {}
+): Promise<Response> {
   let response: Response;
   try {
     response = await ServerConnection.makeRequest(url, init, serverSettings);
@@ -61,21 +88,17 @@ export async function requestAPI<T>(
     }
     throw new ServerConnection.NetworkError(error as TypeError);
   }
-
-  const text = await response.text();
-  let data: any = text;
-  if (text.length > 0) {
+  if (!response.ok) {
+    const text = await response.text();
+    let data: any = text;
     try {
       data = JSON.parse(text);
     } catch {
       // Not JSON, e.g. a proxy's HTML error page: keep the text for the message.
     }
-  }
-
-  if (!response.ok) {
     throw new APIError(response, errorBody(response, data));
   }
-  return data as T;
+  return response;
 }
 
 /** The server's {code, message}, or one made from the status when the body has none. */
@@ -168,18 +191,97 @@ export async function getBrandingAsset(
   settings: ServerConnection.ISettings,
   url: string
 ): Promise<Blob> {
-  // The server answers paths; makeRequest wants full URLs under the server's base URL.
+  // The server answers paths; fetchResponse wants full URLs under the server's base URL.
   const full = new URL(url, settings.baseUrl).href;
-  const response = await ServerConnection.makeRequest(full, {}, settings);
-  if (!response.ok) {
-    const text = await response.text();
-    let data: any = text;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      // keep the text
-    }
-    throw new APIError(response, errorBody(response, data));
-  }
+  const response = await fetchResponse(full, settings);
   return response.blob();
+}
+
+/** Bytes received so far and the expected total (the sum of the file sizes; 0 if unknown). */
+export type DownloadProgress = (received: number, expected: number) => void;
+
+/**
+ * GET modules/{id}/download: the module folder as a zip, read as it streams so that
+ * `onProgress` can follow it.
+ *
+ * @throws APIError on an error status, ServerConnection.NetworkError when unreachable.
+ */
+export async function downloadModule(
+  settings: ServerConnection.ISettings,
+  id: string,
+  onProgress: DownloadProgress = () => undefined
+): Promise<Blob> {
+  const url = URLExt.join(
+    settings.baseUrl,
+    API_NAMESPACE,
+    modulePath(id, 'download')
+  );
+  const response = await fetchResponse(url, settings);
+  const expected = Number(
+    response.headers.get('X-Coursekit-Expected-Bytes') ?? 0
+  );
+  if (!response.body) {
+    const blob = await response.blob();
+    onProgress(blob.size, expected);
+    return blob;
+  }
+  const reader = response.body.getReader();
+  const parts: Uint8Array[] = [];
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) {
+      break;
+    }
+    parts.push(value);
+    received += value.length;
+    onProgress(received, expected);
+  }
+  return new Blob(parts, { type: 'application/zip' });
+}
+
+/** GET idle: how long until the culler may stop the server (not counted as activity). */
+export function getIdle(
+  settings: ServerConnection.ISettings
+): Promise<IIdleStatus> {
+  return requestAPI<IIdleStatus>('idle', settings);
+}
+
+/** POST idle/activity: "I'm still working", activity the culler sees. */
+export function stillWorking(
+  settings: ServerConnection.ISettings
+): Promise<IIdleStatus> {
+  return requestAPI<IIdleStatus>('idle/activity', settings, { method: 'POST' });
+}
+
+/** DELETE idle/previous-stop: the student has seen why the last server stopped. */
+export async function acknowledgePreviousStop(
+  settings: ServerConnection.ISettings
+): Promise<void> {
+  await requestAPI<unknown>('idle/previous-stop', settings, {
+    method: 'DELETE'
+  });
+}
+
+/** GET usage/disk: the home's disk use and its real quota (null on a shared disk). */
+export function getDiskUsage(
+  settings: ServerConnection.ISettings
+): Promise<IDiskUsage> {
+  return requestAPI<IDiskUsage>('usage/disk', settings);
+}
+
+/** GET welcome: what changed in each module since the last visit. */
+export function getWelcome(
+  settings: ServerConnection.ISettings
+): Promise<IWelcome> {
+  return requestAPI<IWelcome>('welcome', settings);
+}
+
+/** POST welcome/seen: now is the last visit. */
+export function welcomeSeen(
+  settings: ServerConnection.ISettings
+): Promise<{ last_visit: string }> {
+  return requestAPI<{ last_visit: string }>('welcome/seen', settings, {
+    method: 'POST'
+  });
 }

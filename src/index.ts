@@ -11,7 +11,8 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { ITranslator } from '@jupyterlab/translation';
+import { IStatusBar } from '@jupyterlab/statusbar';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 // eslint-disable-next-line jupyter/prefer-lazy-imports -- activation needs it at once
 import { activateBranding } from './branding/activate';
@@ -22,6 +23,15 @@ import {
   activatePanel
 } from './modules/activate';
 import { ModulesModel } from './modules/model';
+// eslint-disable-next-line jupyter/prefer-lazy-imports -- registers commands and menu items at activation
+import { activateDownload } from './care/download';
+import {
+  DISK_USAGE_PLUGIN_ID,
+  DOWNLOAD_PLUGIN_ID,
+  IDLE_PLUGIN_ID,
+  TRANSLATION_DOMAIN,
+  WELCOME_PLUGIN_ID
+} from './tokens';
 import {
   BRANDING_PLUGIN_ID,
   ICourseModules,
@@ -104,5 +114,94 @@ const brandingPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [modulesPlugin, launcherPlugin, panelPlugin, brandingPlugin];
+/** Take my work away: "Download Module" (palette, Modules panel context menu). */
+const downloadPlugin: JupyterFrontEndPlugin<void> = {
+  id: DOWNLOAD_PLUGIN_ID,
+  description: 'Download a module folder as a zip, with progress.',
+  autoStart: true,
+  requires: [ICourseModules],
+  optional: [ITranslator, ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    model: ModulesModel,
+    translator: ITranslator | null,
+    palette: ICommandPalette | null
+  ) => activateDownload(app, model, translator, palette)
+};
+
+/** The idle warning before the hub's culler stops the server, and why it stopped. */
+const idlePlugin: JupyterFrontEndPlugin<void> = {
+  id: IDLE_PLUGIN_ID,
+  description:
+    'Warn before the server is stopped for inactivity; say why it stopped.',
+  autoStart: true,
+  optional: [ITranslator],
+  activate: (app: JupyterFrontEnd, translator: ITranslator | null) => {
+    // Loaded after the application has started: nothing to show before that.
+    void app.started.then(async () => {
+      const { IdleWatch } = await import('./care/idle');
+      const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+      await new IdleWatch(app.serviceManager.serverSettings, trans).start();
+    });
+  }
+};
+
+/** My usage: the home's disk use against its real quota, in the status bar. */
+const diskUsagePlugin: JupyterFrontEndPlugin<void> = {
+  id: DISK_USAGE_PLUGIN_ID,
+  description: "The home's disk use against its real quota, in the status bar.",
+  autoStart: true,
+  optional: [IStatusBar, ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    statusBar: IStatusBar | null,
+    translator: ITranslator | null
+  ) => {
+    if (!statusBar) {
+      return;
+    }
+    void app.started.then(async () => {
+      const { DiskUsageItem } = await import('./care/diskUsage');
+      const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+      statusBar.registerStatusItem(DISK_USAGE_PLUGIN_ID, {
+        item: new DiskUsageItem(app.serviceManager.serverSettings, trans),
+        align: 'left',
+        rank: 2
+      });
+    });
+  }
+};
+
+/** Welcome back: what changed in each module since the last visit. */
+const welcomePlugin: JupyterFrontEndPlugin<void> = {
+  id: WELCOME_PLUGIN_ID,
+  description: 'A summary of what changed in each module since the last visit.',
+  autoStart: true,
+  requires: [ICourseModules],
+  optional: [ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    model: ModulesModel,
+    translator: ITranslator | null
+  ) => {
+    void app.restored.then(async () => {
+      const { showWelcomeBack } = await import('./care/welcome');
+      const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+      await showWelcomeBack(model, app.commands, trans).catch(error =>
+        console.warn('coursekit: welcome-back summary unavailable', error)
+      );
+    });
+  }
+};
+
+export default [
+  modulesPlugin,
+  launcherPlugin,
+  panelPlugin,
+  downloadPlugin,
+  idlePlugin,
+  diskUsagePlugin,
+  welcomePlugin,
+  brandingPlugin
+];
 export { ICourseModules } from './tokens';

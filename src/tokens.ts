@@ -185,3 +185,81 @@ export interface IBranding {
   /** Plugin id -> the course's values of the locked plugins. */
   settings: Record<string, Record<string, unknown>>;
 }
+
+/** Student care (src/care/): plugin ids and commands. */
+export const DOWNLOAD_PLUGIN_ID = 'coursekit:download';
+export namespace CARE_COMMANDS {
+  export const downloadModule = 'coursekit:download-module';
+}
+
+export const IDLE_PLUGIN_ID = 'coursekit:idle-warning';
+
+/** Why and when the previous server stopped. */
+export interface IPreviousStop {
+  reason: 'idle' | 'stopped';
+  stopped_at: string;
+  last_activity: string;
+  idle_seconds: number;
+  timeout: number;
+}
+
+/** GET coursekit/api/idle */
+export interface IIdleStatus {
+  culling: boolean;
+  timeout: number;
+  every?: number;
+  warn_before: number;
+  last_activity?: string;
+  now?: string;
+  idle_seconds?: number;
+  seconds_until_cull?: number;
+  warn?: boolean;
+  previous_stop: IPreviousStop | null;
+}
+
+export const DISK_USAGE_PLUGIN_ID = 'coursekit:disk-usage';
+
+/** GET coursekit/api/usage/disk */
+export interface IDiskUsage {
+  path: string;
+  filesystem: string | null;
+  used: number;
+  quota: number | null;
+  source: 'configured' | 'filesystem' | null;
+  reason?: string;
+}
+
+export const WELCOME_PLUGIN_ID = 'coursekit:welcome-back';
+
+/** One module in the welcome-back summary. */
+export interface IWelcomeModule {
+  id: string;
+  title: string;
+  path: string;
+  updates: {
+    finished_at: string;
+    added: string[];
+    updated: string[];
+    merged: string[];
+    conflicts: string[];
+    counts: {
+      added: number;
+      updated: number;
+      merged: number;
+      conflicts: number;
+    };
+  } | null;
+  announcements: { date: string; title: string; text: string }[];
+  /** Added by other features (feedback ready, due soon). */
+  items: { kind: string; text: string; path?: string; date?: string }[];
+  problem: string | null;
+  has_news: boolean;
+}
+
+/** GET coursekit/api/welcome */
+export interface IWelcome {
+  show: boolean;
+  last_visit: string | null;
+  now: string;
+  modules: IWelcomeModule[];
+}

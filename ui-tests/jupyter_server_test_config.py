@@ -22,6 +22,8 @@ c.CourseKit.manifest_paths = [str(HERE.parent / "images" / "example-course")]  #
 # Every module the manifests describe, whatever the environment of the machine says.
 c.CourseKit.enrolled_modules = None  # noqa: F821
 c.CourseKit.seed_cache_dir = tempfile.mkdtemp(prefix="coursekit-ui-cache-")  # noqa: F821
+# A first visit every run: no welcome-back dialog or stop notice left from an earlier run.
+c.CourseKit.state_dir = tempfile.mkdtemp(prefix="coursekit-ui-state-")  # noqa: F821
 
 if os.geteuid() == 0:
     c.ServerApp.allow_root = True  # noqa: F821

@@ -7,9 +7,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .ai import AIPolicyHandler
 from .branding import BrandingAssetHandler, BrandingHandler
+from .export import DownloadHandler
+from .idle import IdleHandler, PreviousStopHandler, StillWorkingHandler
 from .modules import ModuleHandler, ModulesHandler
 from .seeding import ResetHandler, RestoreHandler, SeedHandler
+from .usage import DiskUsageHandler
+from .welcome import WelcomeHandler, WelcomeSeenHandler
 
 if TYPE_CHECKING:
     from ..app import CourseKit
@@ -34,6 +39,14 @@ def route_table(app: CourseKit) -> list[tuple]:
             {"runtime": app.runtime_policy},
         ),
         *_webapp_routes(app),
+        (f"{MODULE}/download", DownloadHandler, {"modules": app.modules}),
+        (f"{API}/idle", IdleHandler, {"idle": app.idle}),
+        (f"{API}/idle/activity", StillWorkingHandler, {"idle": app.idle}),
+        (f"{API}/idle/previous-stop", PreviousStopHandler, {"idle": app.idle}),
+        (f"{API}/ai", AIPolicyHandler, {"gate": app.ai}),
+        (f"{API}/usage/disk", DiskUsageHandler, {"usage": app.disk_usage}),
+        (f"{API}/welcome", WelcomeHandler, {"welcome": app.welcome}),
+        (f"{API}/welcome/seen", WelcomeSeenHandler, {"welcome": app.welcome}),
     ]
 
 
