@@ -275,7 +275,9 @@ class ApplyCommand(ValidateCommand):
             if Path(self.prefix).resolve() == Path(sys.prefix).resolve()
             else os.path.join(self.prefix, "share", "jupyter", "lab", "settings")
         )
-        context = ApplyContext(policy, policy.image(), Path(self.prefix), Path(settings_dir))
+        context = ApplyContext(
+            policy, policy.image(), Path(self.prefix), Path(settings_dir), course.modules
+        )
         try:
             results = write(plan(context))
         except ApplyError as err:

@@ -154,3 +154,25 @@ def test_the_image_install_script_applies_the_course_policy(image, tmp_path):
     assert json.loads(overrides.read_text())["@jupyterlab/apputils-extension:themes"] == {
         "theme": "JupyterLab Dark"
     }
+
+
+def test_apply_leaves_jupyter_ai_unloaded_only_when_ai_is_off_for_every_module(image, tmp_path):
+    prefix = tmp_path / "prefix"
+    config_d = prefix / "etc" / "jupyter" / "jupyter_server_config.d"
+    ai_file = config_d / "coursekit-ai.json"
+    result = coursekit("apply", str(image), "--prefix", str(prefix))
+    assert result.returncode == 0, result.stderr
+    assert not ai_file.exists()  # AI is on (the default) for TM351-25J
+
+    manifest = image / "course.yaml"
+    manifest.write_text(manifest.read_text() + "    ai: {enabled: false}\n")
+    result = coursekit("apply", str(image), "--prefix", str(prefix))
+    assert result.returncode == 0, result.stderr
+    # Read back the way the server reads its config: jupyter-ai's extensions switched off.
+    loaded = BaseJSONConfigManager(config_dir=str(config_d.parent), read_directory=True)
+    extensions = loaded.get("jupyter_server_config")["ServerApp"]["jpserver_extensions"]
+    assert extensions["jupyter_ai_router"] is False and extensions["jupyter_ai"] is False
+
+    manifest.write_text(manifest.read_text().replace("ai: {enabled: false}", "ai: {enabled: true}"))
+    assert coursekit("apply", str(image), "--prefix", str(prefix)).returncode == 0
+    assert not ai_file.exists()  # AI back on: the file that switched it off is gone
