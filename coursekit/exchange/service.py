@@ -288,18 +288,22 @@ class HealthHandler(web.RequestHandler):
 def make_app(storage: ExchangeStorage, identity: HubIdentity, prefix: str = "/") -> web.Application:
     """The tornado application; ``identity`` decides who a token is and their groups."""
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
-    seg = r"([^/]+)"
-    api = f"{prefix}api/courses/{seg}"
+
+    def seg(name: str) -> str:
+        return rf"(?P<{name}>[^/]+)"
+
+    api = f"{prefix}api/courses/{seg('course')}"
+    one = f"{api}/submissions/{seg('student')}/{seg('assignment')}/{seg('submission')}"
     kwargs = {"storage": storage, "identity": identity}
     return web.Application(
         [
             (f"{prefix}health", HealthHandler),
             (f"{api}/releases", ReleasesHandler, kwargs),
-            (f"{api}/releases/{seg}", ReleaseHandler, kwargs),
-            (f"{api}/releases/{seg}/submissions", SubmitHandler, kwargs),
+            (f"{api}/releases/{seg('assignment')}", ReleaseHandler, kwargs),
+            (f"{api}/releases/{seg('assignment')}/submissions", SubmitHandler, kwargs),
             (f"{api}/submissions", SubmissionsHandler, kwargs),
-            (f"{api}/submissions/{seg}/{seg}/{seg}", SubmissionHandler, kwargs),
-            (f"{api}/submissions/{seg}/{seg}/{seg}/feedback", FeedbackHandler, kwargs),
+            (one, SubmissionHandler, kwargs),
+            (f"{one}/feedback", FeedbackHandler, kwargs),
         ]
     )
 
