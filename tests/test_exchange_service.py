@@ -6,10 +6,8 @@ hub, so each rule is checked fast and in isolation."""
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import socket
-import tarfile
 
 import pytest
 import pytest_asyncio
@@ -18,6 +16,8 @@ from tornado.httpserver import HTTPServer
 
 from coursekit.exchange.service import Unauthenticated, make_app
 from coursekit.exchange.storage import ExchangeStorage
+
+from .test_exchange_storage import tar_of
 
 pytestmark = pytest.mark.asyncio
 
@@ -39,16 +39,6 @@ class TokenTable:
 
     async def groups(self, username: str) -> set[str]:
         return GROUPS[username]
-
-
-def tar_of(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
 
 
 @pytest_asyncio.fixture

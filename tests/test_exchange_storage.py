@@ -21,7 +21,8 @@ from coursekit.exchange.storage import (
 COURSE, ASSIGNMENT = "TM351-25J", "ps1"
 
 
-def archive(files: dict[str, bytes]) -> bytes:
+def tar_of(files: dict[str, bytes]) -> bytes:
+    """A gzipped tar holding ``files`` (name -> bytes), as a client would upload."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         for name, data in files.items():
@@ -45,7 +46,7 @@ def upload(storage: ExchangeStorage, data: bytes):
 @pytest.fixture
 def storage(tmp_path) -> ExchangeStorage:
     store = ExchangeStorage(tmp_path / "exchange", max_upload_bytes=64 * 1024)
-    release = archive({"problem1.ipynb": b"{}", "data/input.csv": b"a,b\n"})
+    release = tar_of({"problem1.ipynb": b"{}", "data/input.csv": b"a,b\n"})
     store.release(COURSE, ASSIGNMENT, upload(store, release), sha(release))
     return store
 
@@ -59,7 +60,7 @@ def test_release_is_listed_with_its_files_and_checksum(storage):
 
 
 def test_submission_gives_a_receipt_and_is_listed_for_its_student_only(storage):
-    data = archive({"problem1.ipynb": b'{"cells": []}'})
+    data = tar_of({"problem1.ipynb": b'{"cells": []}'})
     receipt = storage.submit(COURSE, ASSIGNMENT, "alice", upload(storage, data), sha(data))
     assert receipt["sha256"] == sha(data)
     assert receipt["files"] == ["problem1.ipynb"]
@@ -72,7 +73,7 @@ def test_submission_gives_a_receipt_and_is_listed_for_its_student_only(storage):
 def test_every_submission_is_kept_in_time_order(storage):
     ids = []
     for n in range(3):
-        data = archive({"problem1.ipynb": str(n).encode()})
+        data = tar_of({"problem1.ipynb": str(n).encode()})
         ids.append(storage.submit(COURSE, ASSIGNMENT, "alice", upload(storage, data), None))
     listed = [s["submission_id"] for s in storage.submissions(COURSE, "alice", ASSIGNMENT)]
     assert listed == [r["submission_id"] for r in ids] == sorted(listed)
@@ -102,7 +103,7 @@ def test_an_oversize_upload_is_refused_and_leaves_nothing(storage):
 
 
 def test_a_damaged_upload_is_refused_and_stores_nothing(storage):
-    data = archive({"problem1.ipynb": b"{}"})
+    data = tar_of({"problem1.ipynb": b"{}"})
     with pytest.raises(IntegrityError):
         storage.submit(COURSE, ASSIGNMENT, "alice", upload(storage, data), sha(b"other"))
     assert storage.submissions(COURSE, "alice") == []
@@ -111,7 +112,7 @@ def test_a_damaged_upload_is_refused_and_stores_nothing(storage):
 
 @pytest.mark.parametrize("member", ["../escape.txt", "/etc/passwd"])
 def test_archives_reaching_outside_their_folder_are_refused(storage, member):
-    data = archive({member: b"x"})
+    data = tar_of({member: b"x"})
     with pytest.raises(BadRequest):
         storage.submit(COURSE, ASSIGNMENT, "alice", upload(storage, data), None)
     assert storage.submissions(COURSE, "alice") == []
@@ -128,11 +129,11 @@ def test_an_archive_with_a_link_is_refused(storage):
 
 
 def test_a_crash_mid_upload_loses_nothing_already_submitted(storage):
-    first = archive({"problem1.ipynb": b"first"})
+    first = tar_of({"problem1.ipynb": b"first"})
     receipt = storage.submit(COURSE, ASSIGNMENT, "alice", upload(storage, first), sha(first))
     # A second upload dies half way: the process never reaches finish or commit.
     dying = storage.begin_upload(None)
-    dying.write(archive({"problem1.ipynb": b"second"})[:20])
+    dying.write(tar_of({"problem1.ipynb": b"second"})[:20])
     reopened = ExchangeStorage(storage.root, storage.max_upload_bytes)
     [kept] = reopened.submissions(COURSE, "alice")
     assert kept["submission_id"] == receipt["submission_id"]
@@ -141,18 +142,18 @@ def test_a_crash_mid_upload_loses_nothing_already_submitted(storage):
 
 
 def test_only_released_assignments_can_be_submitted(storage):
-    data = archive({"x.ipynb": b"{}"})
+    data = tar_of({"x.ipynb": b"{}"})
     with pytest.raises(NotFound):
         storage.submit(COURSE, "ps9", "alice", upload(storage, data), None)
 
 
 def test_feedback_attaches_to_one_submission(storage):
-    data = archive({"problem1.ipynb": b"{}"})
+    data = tar_of({"problem1.ipynb": b"{}"})
     receipt = storage.submit(COURSE, ASSIGNMENT, "alice", upload(storage, data), None)
     submission = receipt["submission_id"]
     with pytest.raises(NotFound):
         storage.feedback_archive(COURSE, "alice", ASSIGNMENT, submission)
-    feedback = archive({"problem1.html": b"<p>good</p>"})
+    feedback = tar_of({"problem1.html": b"<p>good</p>"})
     storage.return_feedback(
         COURSE, "alice", ASSIGNMENT, submission, upload(storage, feedback), sha(feedback)
     )
@@ -167,9 +168,18 @@ def test_feedback_attaches_to_one_submission(storage):
 
 
 def test_rereleasing_replaces_the_files_whole(storage):
-    new = archive({"problem1.ipynb": b'{"v": 2}'})
+    new = tar_of({"problem1.ipynb": b'{"v": 2}'})
     storage.release(COURSE, ASSIGNMENT, upload(storage, new), sha(new))
     path, meta = storage.release_archive(COURSE, ASSIGNMENT)
     assert path.read_bytes() == new and meta["files"] == ["problem1.ipynb"]
     storage.unrelease(COURSE, ASSIGNMENT)
     assert storage.releases(COURSE) == []
+
+
+def test_a_release_carries_its_due_date_and_refuses_a_bad_one(storage):
+    data = tar_of({"problem1.ipynb": b"{}"})
+    meta = storage.release(COURSE, "ps2", upload(storage, data), None, "2026-12-01T12:00:00+00:00")
+    assert meta["due"] == "2026-12-01T12:00:00+00:00"
+    with pytest.raises(BadRequest):
+        storage.release(COURSE, "ps3", upload(storage, data), None, "next tuesday")
+    assert [r["assignment_id"] for r in storage.releases(COURSE)] == [ASSIGNMENT, "ps2"]

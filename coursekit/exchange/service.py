@@ -210,7 +210,7 @@ class ReleaseHandler(ExchangeHandler):
     async def put(self, course: str, assignment: str) -> None:
         meta = await self.in_executor(
             self.storage.release, course, assignment, self.upload,
-            self.request.headers.get(SHA_HEADER),
+            self.request.headers.get(SHA_HEADER), self.get_query_argument("due", None),
         )  # fmt: skip
         self.upload = None
         self.write_json(meta, 201)
@@ -297,6 +297,7 @@ def make_app(storage: ExchangeStorage, identity: HubIdentity, prefix: str = "/")
     kwargs = {"storage": storage, "identity": identity}
     return web.Application(
         [
+            (prefix, HealthHandler),  # the hub checks the service answers here
             (f"{prefix}health", HealthHandler),
             (f"{api}/releases", ReleasesHandler, kwargs),
             (f"{api}/releases/{seg('assignment')}", ReleaseHandler, kwargs),

@@ -208,14 +208,29 @@ class ExchangeStorage:
         return self.root / check_id("course", course)
 
     # -- releases ------------------------------------------------------------------------
-    def release(self, course: str, assignment: str, upload: Upload, sha256: str | None) -> dict:
-        """Publish (or replace) an assignment's released files."""
+    def release(
+        self,
+        course: str,
+        assignment: str,
+        upload: Upload,
+        sha256: str | None,
+        due: str | None = None,
+    ) -> dict:
+        """Publish (or replace) an assignment's released files; ``due`` is the deadline
+        from the instructor's gradebook, shown to students (ISO 8601, or None)."""
+        if due is not None:
+            try:
+                due = dt.datetime.fromisoformat(due).isoformat()
+            except ValueError:
+                upload.abort()
+                raise BadRequest(f"due date {due!r} is not an ISO 8601 date and time") from None
         check_id("assignment", assignment)
         digest, files = upload.finish(sha256)
         meta = {
             "course_id": course,
             "assignment_id": assignment,
             "released_at": now_utc().isoformat(),
+            "due": due,
             "sha256": digest,
             "size": upload.size,
             "files": files,

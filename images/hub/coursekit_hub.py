@@ -247,3 +247,54 @@ def cull_environment(timeout: int, every: int) -> dict[str, str]:
     """What a single-user server needs to warn before it is culled: it is stopped between
     ``timeout`` and ``timeout + every`` seconds after its last activity."""
     return {"COURSEKIT_CULL_TIMEOUT": str(int(timeout)), "COURSEKIT_CULL_EVERY": str(int(every))}
+
+
+EXCHANGE_SERVICE = "coursekit-exchange"
+
+
+def exchange_service(
+    root: str, port: int, groups: Iterable[str], python: str = "python3", max_upload_mb: float = 100
+) -> tuple[dict, list[dict], dict[str, str]]:
+    """The coursekit nbgrader exchange as a hub-managed service.
+
+    Returns the service, the roles it needs (it reads users' groups; ``groups`` may use
+    it), and the environment that tells single-user servers where it is. Servers reach it
+    with their own ``JUPYTERHUB_API_TOKEN``, so that token must carry the service's access
+    scope: see ``SERVER_TOKEN_SCOPES``.
+    """
+    url = f"http://127.0.0.1:{port}"
+    service = {
+        "name": EXCHANGE_SERVICE,
+        "url": url,
+        "command": [
+            python,
+            "-m",
+            "coursekit.exchange.service",
+            f"--root={root}",
+            f"--max-upload-mb={max_upload_mb}",
+        ],
+    }
+    roles = [
+        {
+            "name": EXCHANGE_SERVICE,
+            "description": "The exchange asks the hub which groups (courses) a user is in",
+            "scopes": ["read:users:name", "read:users:groups"],
+            "services": [EXCHANGE_SERVICE],
+        },
+        {
+            "name": f"{EXCHANGE_SERVICE}-users",
+            "description": "Students and instructors may use the nbgrader exchange",
+            "scopes": [f"access:services!service={EXCHANGE_SERVICE}"],
+            "groups": sorted(set(groups)),
+        },
+    ]
+    environment = {"COURSEKIT_EXCHANGE_URL": f"{url}/services/{EXCHANGE_SERVICE}/"}
+    return service, roles, environment
+
+
+# JupyterHub's default ``server`` role, plus the exchange: the token a server gets.
+SERVER_TOKEN_SCOPES = [
+    "users:activity!user",
+    "access:servers!server",
+    f"access:services!service={EXCHANGE_SERVICE}",
+]
