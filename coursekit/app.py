@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, List, Unicode, default
 
+from .assignments import AssignmentService
 from .background_seeding import SeedingService
 from .manifest import default_manifest_paths
 from .modules import ModuleService
@@ -73,6 +75,16 @@ class CourseKit(ExtensionApp):
     def _default_manifest_paths(self) -> list[str]:
         return default_manifest_paths()
 
+    exchange_url = Unicode(
+        help="URL of the coursekit nbgrader exchange service, for the assignments in the "
+        "Modules panel (default: $COURSEKIT_EXCHANGE_URL, which the reference hub sets). "
+        "Requests carry the server's $JUPYTERHUB_API_TOKEN.",
+    ).tag(config=True)
+
+    @default("exchange_url")
+    def _default_exchange_url(self) -> str:
+        return os.environ.get("COURSEKIT_EXCHANGE_URL", "")
+
     @default("enrolled_modules")
     def _default_enrolled_modules(self) -> list[str] | None:
         return enrolled_from_env()
@@ -83,6 +95,9 @@ class CourseKit(ExtensionApp):
             self.manifest_paths, home, self.enrolled_modules, self.workspace_template
         ).load()
         self.seeding = SeedingService(self.modules, cache_dir=self.seed_cache_dir)
+        self.assignments = AssignmentService(
+            self.modules, self.exchange_url, os.environ.get("JUPYTERHUB_API_TOKEN", "")
+        )
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:
         # Called once the event loop runs: queue the seeds and return at once, so the

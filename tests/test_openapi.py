@@ -16,7 +16,7 @@ SPEC = yaml.safe_load((REPO / "schema" / "openapi.yaml").read_text())
 
 
 class _App:
-    modules = seeding = None
+    modules = seeding = assignments = None
 
 
 def validate(payload, schema_name: str) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .assignments import AssignmentActionHandler, AssignmentsHandler
 from .modules import ModuleHandler, ModulesHandler
 from .seeding import ResetHandler, RestoreHandler, SeedHandler
 
@@ -26,4 +27,11 @@ def route_table(app: CourseKit) -> list[tuple]:
         (f"{MODULE}/seed", SeedHandler, seeding),
         (f"{MODULE}/restore", RestoreHandler, seeding),
         (f"{MODULE}/reset", ResetHandler, seeding),
+        (f"{MODULE}/assignments", AssignmentsHandler, {"assignments": app.assignments}),
+        (
+            rf"{MODULE}/assignments/(?P<assignment>[A-Za-z0-9][A-Za-z0-9_.@+-]{{0,127}})"
+            r"/(?P<action>fetch|validate|submit|feedback)",
+            AssignmentActionHandler,
+            {"assignments": app.assignments},
+        ),
     ]
