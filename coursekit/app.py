@@ -10,6 +10,7 @@ from traitlets import Bool, List, Unicode, default
 
 from .assignments import AssignmentService
 from .background_seeding import SeedingService
+from .instructor_tools import is_student, page_config_hook
 from .manifest import default_manifest_paths
 from .modules import ModuleService
 from .workspaces import DEFAULT_TEMPLATE, enrolled_from_env
@@ -98,6 +99,9 @@ class CourseKit(ExtensionApp):
         self.assignments = AssignmentService(
             self.modules, self.exchange_url, os.environ.get("JUPYTERHUB_API_TOKEN", "")
         )
+        if is_student():
+            settings = self.serverapp.web_app.settings
+            settings["page_config_hook"] = page_config_hook(settings.get("page_config_hook"))
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:
         # Called once the event loop runs: queue the seeds and return at once, so the

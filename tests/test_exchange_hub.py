@@ -69,10 +69,20 @@ class Person:
 
 
 @pytest.fixture(scope="module")
-def people(tmp_path_factory):
+def hub(tmp_path_factory):
     state = tmp_path_factory.mktemp("hub-state")
-    with running_hub(state, {"COURSEKIT_EXCHANGE_MAX_UPLOAD_MB": str(MAX_UPLOAD_MB)}) as hub:
-        yield {name: Person(hub, name) for name in ("instructor1", "student1", "student2")}
+    with running_hub(state, {"COURSEKIT_EXCHANGE_MAX_UPLOAD_MB": str(MAX_UPLOAD_MB)}) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def hub_url(hub) -> str:
+    return hub.url
+
+
+@pytest.fixture(scope="module")
+def people(hub):
+    return {name: Person(hub, name) for name in ("instructor1", "student1", "student2")}
 
 
 @pytest.fixture(scope="module")
@@ -230,3 +240,13 @@ def test_a_request_without_a_valid_token_is_refused(people, cycle, token):
     answer = people["student1"].api("GET", f"courses/{MODULE}/submissions", token=token)
     assert answer.status_code in (401, 403)
     assert "submissions" not in answer.json()
+
+
+def test_formgrader_exists_only_in_the_instructors_server(people, hub_url):
+    for name, expected in (("instructor1", 200), ("student1", 404)):
+        answer = people[name].session.get(f"{hub_url}/user/{name}/formgrader", timeout=60)
+        assert answer.status_code == expected, (name, answer.status_code, answer.url)
+    lab = people["student1"].session.get(f"{hub_url}/user/student1/lab", timeout=60)
+    assert '"@jupyter/nbgrader:formgrader": true' in lab.text
+    lab = people["instructor1"].session.get(f"{hub_url}/user/instructor1/lab", timeout=60)
+    assert '"@jupyter/nbgrader:formgrader": true' not in lab.text

@@ -100,6 +100,8 @@ def make_pre_spawn_hook(
 ) -> Callable[[Any], Any]:
     """A ``Spawner.pre_spawn_hook`` that passes the user's enrolment to their server.
 
+    Students' servers start with nbgrader's instructor server extensions off
+    (``with_instructor_tools_off``).
     Sets ``COURSEKIT_MODULES``, ``COURSEKIT_ROLE`` and ``COURSEKIT_INSTRUCTOR_OF`` plus
     ``environment`` (the hub-wide values, such as the cull timeout) on the server and on
     every init container named ``coursekit-*``, so ``jupyter coursekit seed`` there seeds
@@ -116,6 +118,8 @@ def make_pre_spawn_hook(
             raise NotEnrolled(spawner.user.name, offered or [])
         env = {**extra, **enrolment.environment()}
         spawner.environment = {**spawner.environment, **env}
+        if enrolment.role == "student":
+            spawner.args = with_instructor_tools_off(spawner.args)
         init_containers = getattr(spawner, "init_containers", None)
         if init_containers:
             spawner.init_containers = with_init_environment(init_containers, env)
@@ -125,6 +129,24 @@ def make_pre_spawn_hook(
                 await result
 
     return pre_spawn_hook
+
+
+# nbgrader's server extensions that only instructors get: for students they are switched
+# off on the command line, which wins over the jupyter_server_config.d files that enable
+# them, so their routes do not exist in a student's server.
+INSTRUCTOR_SERVER_EXTENSIONS = (
+    "nbgrader.server_extensions.formgrader",
+    "nbgrader.server_extensions.course_list",
+)
+
+
+def with_instructor_tools_off(args: Iterable[str]) -> list[str]:
+    """``args`` plus the flags that switch off nbgrader's instructor server extensions."""
+    args = list(args)
+    flags = [
+        f"--ServerApp.jpserver_extensions={name}=False" for name in INSTRUCTOR_SERVER_EXTENSIONS
+    ]
+    return args + [flag for flag in flags if flag not in args]
 
 
 def with_init_environment(
