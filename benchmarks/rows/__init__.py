@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import api_latency, bundle_size, seeding, spawn_storm, startup
+from . import api_latency, bundle_size, exchange, seeding, spawn_storm, startup
 
-ROWS: tuple[ModuleType, ...] = (startup, api_latency, bundle_size, seeding)
+ROWS: tuple[ModuleType, ...] = (startup, api_latency, bundle_size, seeding, exchange)
 ON_REQUEST: tuple[ModuleType, ...] = (spawn_storm,)
