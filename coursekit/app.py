@@ -99,11 +99,13 @@ class CourseKit(ExtensionApp):
         self.assignments = AssignmentService(
             self.modules, self.exchange_url, os.environ.get("JUPYTERHUB_API_TOKEN", "")
         )
-        if is_student():
-            settings = self.serverapp.web_app.settings
-            settings["page_config_hook"] = page_config_hook(settings.get("page_config_hook"))
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:
+        if is_student():
+            # Here, once every extension is set up: JupyterHub's own sets the hook during
+            # its initialisation, and this wraps whichever hook is there.
+            settings = serverapp.web_app.settings
+            settings["page_config_hook"] = page_config_hook(settings.get("page_config_hook"))
         # Called once the event loop runs: queue the seeds and return at once, so the
         # server is ready (and JupyterLab loads) while content arrives.
         if self.seed_on_start:

@@ -40,7 +40,10 @@ async def test_a_students_lab_page_hides_the_instructor_plugins(
 ):
     monkeypatch.setenv("COURSEKIT_ROLE", "student")
     app = jp_configurable_serverapp()
+    app.web_app.settings["page_config_hook"] = lambda handler, config: {**config, "hub": 1}
+    await app.extension_manager.start_all_extensions()
     hook = app.web_app.settings["page_config_hook"]
+    assert hook(None, {})["hub"] == 1  # JupyterHub's hook still runs
     assert set(INSTRUCTOR_LAB_PLUGINS) <= set(hook(None, {})["disabledExtensions"])
 
 
@@ -49,4 +52,5 @@ async def test_an_instructors_server_keeps_them(
 ):
     monkeypatch.setenv("COURSEKIT_ROLE", "instructor")
     app = jp_configurable_serverapp()
+    await app.extension_manager.start_all_extensions()
     assert "page_config_hook" not in app.web_app.settings
