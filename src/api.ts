@@ -6,11 +6,16 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import {
+  IAssignmentList,
   IErrorBody,
+  IFeedbackResult,
+  IFetchResult,
   IModuleList,
   IResetResult,
   IRestoreResult,
-  ISeedState
+  ISeedState,
+  ISubmissionReceipt,
+  IValidateResult
 } from './tokens';
 
 /** The API's namespace under the server's base URL. */
@@ -150,4 +155,34 @@ export function reset(
   return requestAPI<IResetResult>(modulePath(id, 'reset'), settings, {
     method: 'POST'
   });
+}
+
+/** GET modules/{id}/assignments: released nbgrader assignments and the student's status. */
+export function getAssignments(
+  settings: ServerConnection.ISettings,
+  id: string
+): Promise<IAssignmentList> {
+  return requestAPI<IAssignmentList>(modulePath(id, 'assignments'), settings);
+}
+
+/** What each assignment action answers. */
+export interface IAssignmentActions {
+  fetch: IFetchResult;
+  validate: IValidateResult;
+  submit: ISubmissionReceipt;
+  feedback: IFeedbackResult;
+}
+
+/** POST modules/{id}/assignments/{assignment}/{action}. */
+export function assignmentAction<A extends keyof IAssignmentActions>(
+  settings: ServerConnection.ISettings,
+  id: string,
+  assignment: string,
+  action: A
+): Promise<IAssignmentActions[A]> {
+  const path = modulePath(
+    id,
+    `assignments/${encodeURIComponent(assignment)}/${action}`
+  );
+  return requestAPI<IAssignmentActions[A]>(path, settings, { method: 'POST' });
 }

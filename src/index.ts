@@ -19,9 +19,12 @@ import {
   activateModules,
   activatePanel
 } from './modules/activate';
+// eslint-disable-next-line jupyter/prefer-lazy-imports -- the row section is registered at once
+import { activateAssignments } from './assignments/plugin';
 import { ModulesModel } from './modules/model';
 import {
   ICourseModules,
+  ASSIGNMENTS_PLUGIN_ID,
   LAUNCHER_PLUGIN_ID,
   PANEL_PLUGIN_ID,
   PLUGIN_ID
@@ -85,5 +88,20 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [modulesPlugin, launcherPlugin, panelPlugin];
+/** Each module's nbgrader assignments, in its row of the Modules panel. */
+const assignmentsPlugin: JupyterFrontEndPlugin<void> = {
+  id: ASSIGNMENTS_PLUGIN_ID,
+  description:
+    "A module's nbgrader assignments in the Modules panel: fetch, validate, submit, feedback.",
+  autoStart: true,
+  requires: [ICourseModules],
+  optional: [ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    model: ModulesModel,
+    translator: ITranslator | null
+  ) => activateAssignments(app, model, translator)
+};
+
+export default [modulesPlugin, launcherPlugin, panelPlugin, assignmentsPlugin];
 export { ICourseModules } from './tokens';
