@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -246,7 +247,17 @@ def test_formgrader_exists_only_in_the_instructors_server(people, hub_url):
     for name, expected in (("instructor1", 200), ("student1", 404)):
         answer = people[name].session.get(f"{hub_url}/user/{name}/formgrader", timeout=60)
         assert answer.status_code == expected, (name, answer.status_code, answer.url)
-    lab = people["student1"].session.get(f"{hub_url}/user/student1/lab", timeout=60)
-    assert '"@jupyter/nbgrader:formgrader": true' in lab.text
-    lab = people["instructor1"].session.get(f"{hub_url}/user/instructor1/lab", timeout=60)
-    assert '"@jupyter/nbgrader:formgrader": true' not in lab.text
+    for name, hidden in (("student1", True), ("instructor1", False)):
+        lab = people[name].session.get(f"{hub_url}/user/{name}/lab", timeout=60)
+        disabled = page_config(lab.text)["disabledExtensions"]
+        assert ("@jupyter/nbgrader:formgrader" in disabled) == hidden, (name, disabled)
+        assert ("@jupyter/nbgrader:create-assignment" in disabled) == hidden, name
+
+
+def page_config(html: str) -> dict:
+    """JupyterLab's page config, as the page carries it."""
+    found = re.search(
+        r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', html, re.S
+    )
+    assert found, "the page has no jupyter-config-data"
+    return json.loads(found.group(1))

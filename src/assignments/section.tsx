@@ -46,8 +46,8 @@ export function AssignmentsSection(props: ISectionProps): JSX.Element | null {
   const load = React.useCallback(async () => {
     try {
       const answer = await getAssignments(serverSettings, module.id);
+      // An action's error stays until the next action; a fresh list does not clear it.
       setAssignments(answer.assignments);
-      setError(null);
     } catch (err) {
       if (err instanceof APIError && NO_EXCHANGE.has(err.code)) {
         setHidden(true);
@@ -102,9 +102,10 @@ export function AssignmentsSection(props: ISectionProps): JSX.Element | null {
           assignment.id,
           'fetch'
         );
-        await commands.execute('filebrowser:go-to-path', {
-          path: assignment.path
-        });
+        // Show the folder, without holding the section up on the file browser.
+        void commands
+          .execute('filebrowser:go-to-path', { path: assignment.path })
+          .catch(reason => console.warn('coursekit: cannot show', reason));
       }
     } catch (err) {
       setError((err as Error).message);
