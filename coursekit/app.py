@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Int, List, Unicode, default
 
+from .assignments import AssignmentService
 from .background_seeding import SeedingService
+from .instructor_tools import is_student, page_config_hook
 from .manifest import default_manifest_paths
 from .modules import ModuleService
 from .workspaces import DEFAULT_TEMPLATE, enrolled_from_env
@@ -142,6 +145,16 @@ class CourseKit(ExtensionApp):
     def _default_manifest_paths(self) -> list[str]:
         return default_manifest_paths()
 
+    exchange_url = Unicode(
+        help="URL of the coursekit nbgrader exchange service, for the assignments in the "
+        "Modules panel (default: $COURSEKIT_EXCHANGE_URL, which the reference hub sets). "
+        "Requests carry the server's $JUPYTERHUB_API_TOKEN.",
+    ).tag(config=True)
+
+    @default("exchange_url")
+    def _default_exchange_url(self) -> str:
+        return os.environ.get("COURSEKIT_EXCHANGE_URL", "")
+
     @default("enrolled_modules")
     def _default_enrolled_modules(self) -> list[str] | None:
         return enrolled_from_env()
@@ -163,6 +176,9 @@ class CourseKit(ExtensionApp):
 
         # Other features add items (feedback ready, due soon) to app.welcome.sources.
         self.welcome = WelcomeService(self.modules, self._state_path(), self.welcome_gap_seconds)
+        self.assignments = AssignmentService(
+            self.modules, self.exchange_url, os.environ.get("JUPYTERHUB_API_TOKEN", "")
+        )
 
     def _register_webapps(self, home: Path) -> None:
         """Plan the course apps the student's modules enable and hand their specs to
@@ -246,6 +262,11 @@ class CourseKit(ExtensionApp):
         )
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:
+        if is_student():
+            # Here, once every extension is set up: JupyterHub's own sets the hook during
+            # its initialisation, and this wraps whichever hook is there.
+            settings = serverapp.web_app.settings
+            settings["page_config_hook"] = page_config_hook(settings.get("page_config_hook"))
         # Called once the event loop runs: queue the seeds and return at once, so the
         # server is ready (and JupyterLab loads) while content arrives.
         if self.seed_on_start:

@@ -6,14 +6,19 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import {
+  IAssignmentList,
   IBranding,
   IDiskUsage,
   IErrorBody,
+  IFeedbackResult,
+  IFetchResult,
   IIdleStatus,
   IModuleList,
   IResetResult,
   IRestoreResult,
   ISeedState,
+  ISubmissionReceipt,
+  IValidateResult,
   IWelcome
 } from './tokens';
 
@@ -284,4 +289,34 @@ export function welcomeSeen(
   return requestAPI<{ last_visit: string }>('welcome/seen', settings, {
     method: 'POST'
   });
+}
+
+/** GET modules/{id}/assignments: released nbgrader assignments and the student's status. */
+export function getAssignments(
+  settings: ServerConnection.ISettings,
+  id: string
+): Promise<IAssignmentList> {
+  return requestAPI<IAssignmentList>(modulePath(id, 'assignments'), settings);
+}
+
+/** What each assignment action answers. */
+export interface IAssignmentActions {
+  fetch: IFetchResult;
+  validate: IValidateResult;
+  submit: ISubmissionReceipt;
+  feedback: IFeedbackResult;
+}
+
+/** POST modules/{id}/assignments/{assignment}/{action}. */
+export function assignmentAction<A extends keyof IAssignmentActions>(
+  settings: ServerConnection.ISettings,
+  id: string,
+  assignment: string,
+  action: A
+): Promise<IAssignmentActions[A]> {
+  const path = modulePath(
+    id,
+    `assignments/${encodeURIComponent(assignment)}/${action}`
+  );
+  return requestAPI<IAssignmentActions[A]>(path, settings, { method: 'POST' });
 }

@@ -22,6 +22,8 @@ import {
   activateModules,
   activatePanel
 } from './modules/activate';
+// eslint-disable-next-line jupyter/prefer-lazy-imports -- the row section is registered at once
+import { activateAssignments } from './assignments/plugin';
 import { ModulesModel } from './modules/model';
 // eslint-disable-next-line jupyter/prefer-lazy-imports -- registers commands and menu items at activation
 import { activateDownload } from './care/download';
@@ -33,6 +35,7 @@ import {
   WELCOME_PLUGIN_ID
 } from './tokens';
 import {
+  ASSIGNMENTS_PLUGIN_ID,
   BRANDING_PLUGIN_ID,
   ICourseModules,
   LAUNCHER_PLUGIN_ID,
@@ -194,6 +197,21 @@ const welcomePlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
+/** Each module's nbgrader assignments, in its row of the Modules panel. */
+const assignmentsPlugin: JupyterFrontEndPlugin<void> = {
+  id: ASSIGNMENTS_PLUGIN_ID,
+  description:
+    "A module's nbgrader assignments in the Modules panel: fetch, validate, submit, feedback.",
+  autoStart: true,
+  requires: [ICourseModules],
+  optional: [ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    model: ModulesModel,
+    translator: ITranslator | null
+  ) => activateAssignments(app, model, translator)
+};
+
 export default [
   modulesPlugin,
   launcherPlugin,
@@ -202,6 +220,7 @@ export default [
   idlePlugin,
   diskUsagePlugin,
   welcomePlugin,
-  brandingPlugin
+  brandingPlugin,
+  assignmentsPlugin
 ];
 export { ICourseModules } from './tokens';

@@ -14,6 +14,7 @@ export const PLUGIN_ID = 'coursekit:plugin';
 /** The launcher cards and the Modules panel: plugins of their own, so each can be disabled. */
 export const LAUNCHER_PLUGIN_ID = 'coursekit:launcher';
 export const PANEL_PLUGIN_ID = 'coursekit:modules-panel';
+export const ASSIGNMENTS_PLUGIN_ID = 'coursekit:assignments';
 
 /** The student's modules, provided by the core plugin to the launcher and the panel. */
 export const ICourseModules = new Token<ModulesModel>(
@@ -262,4 +263,75 @@ export interface IWelcome {
   last_visit: string | null;
   now: string;
   modules: IWelcomeModule[];
+}
+
+/** Where a student is with one nbgrader assignment. */
+export type AssignmentStatus =
+  'released' | 'fetched' | 'submitted' | 'feedback-ready';
+
+/** One submission as the exchange keeps it. */
+export interface ISubmissionSummary {
+  submission_id: string;
+  submitted_at: string;
+  sha256: string;
+  files: string[];
+  feedback: boolean;
+}
+
+/** One released assignment of a module (GET modules/{id}/assignments). */
+export interface IAssignment {
+  id: string;
+  due: string | null;
+  released_at: string;
+  status: AssignmentStatus;
+  /** The assignment folder, relative to the home. */
+  path: string;
+  files: string[];
+  missing_files: string[];
+  submitted_at: string | null;
+  submissions: ISubmissionSummary[];
+  feedback_fetched: boolean;
+}
+
+export interface IAssignmentList {
+  module: string;
+  assignments: IAssignment[];
+}
+
+/** POST .../assignments/{a}/fetch */
+export interface IFetchResult {
+  path: string;
+  fetched: string[];
+  kept: string[];
+}
+
+/** POST .../assignments/{a}/validate */
+export interface IValidateResult {
+  valid: boolean;
+  notebooks: {
+    path: string;
+    valid: boolean;
+    failed: { source: string; error: string }[];
+    changed: string[];
+    type_changed: string[];
+  }[];
+}
+
+/** POST .../assignments/{a}/submit: the proof of submission. */
+export interface ISubmissionReceipt {
+  module: string;
+  assignment: string;
+  student: string;
+  submission_id: string;
+  submitted_at: string;
+  archive_sha256: string;
+  archive_size: number;
+  files: { path: string; sha256: string }[];
+  /** The receipt's copy in the module folder, relative to the home. */
+  receipt_path: string;
+}
+
+/** POST .../assignments/{a}/feedback */
+export interface IFeedbackResult {
+  feedback: { submission_id: string; submitted_at: string; html: string[] }[];
 }

@@ -115,8 +115,10 @@ class Hub:
         raise AssertionError(f"no single-user server process for {username}")
 
 
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory) -> Iterator[Hub]:
+@contextlib.contextmanager
+def running_hub(state: Path, extra_env: dict[str, str] | None = None) -> Iterator[Hub]:
+    """The reference hub started from images/hub/jupyterhub_config.py on free loopback
+    ports, its state in ``state``; stopped with everything below it on exit."""
     proxy = subprocess.run(
         ["bash", str(HUB_DIR / "install-hub.sh"), "--proxy-dir", str(HUB_DIR)],
         capture_output=True,
@@ -124,7 +126,6 @@ def hub(tmp_path_factory) -> Iterator[Hub]:
         timeout=300,
     )
     assert proxy.returncode == 0, f"configurable-http-proxy is not available: {proxy.stderr}"
-    state = tmp_path_factory.mktemp("hub-state")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
@@ -133,9 +134,11 @@ def hub(tmp_path_factory) -> Iterator[Hub]:
         "COURSEKIT_HUB_URL": url,
         "COURSEKIT_HUB_API_PORT": str(free_port()),
         "COURSEKIT_PROXY_API_PORT": str(free_port()),
+        "COURSEKIT_EXCHANGE_PORT": str(free_port()),
         "COURSEKIT_HUB_PASSWORD": PASSWORD,
         "COURSEKIT_CULL_TIMEOUT": CULL_TIMEOUT,
         "PATH": f"{Path(proxy.stdout.strip()).parent}{os.pathsep}{os.environ['PATH']}",
+        **(extra_env or {}),
     }
     for leaked in ("COURSEKIT_MODULES", "COURSEKIT_MANIFEST", "JUPYTERHUB_API_TOKEN"):
         env.pop(leaked, None)
@@ -164,6 +167,12 @@ def hub(tmp_path_factory) -> Iterator[Hub]:
         yield hub
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory) -> Iterator[Hub]:
+    with running_hub(tmp_path_factory.mktemp("hub-state")) as started:
+        yield started
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -37,6 +37,7 @@ def spawner_for(groups, name="student1", init_containers=None):
         user=SimpleNamespace(name=name, groups=[SimpleNamespace(name=g) for g in groups]),
         environment={"KEEP": "1"},
         init_containers=init_containers,
+        args=["--allow-root"],
     )
 
 
@@ -85,6 +86,19 @@ def test_spawn_hook_passes_enrolment_and_hub_settings_to_the_server():
         "COURSEKIT_CULL_TIMEOUT": "900",
         "COURSEKIT_CULL_EVERY": "60",
     }
+
+
+def test_a_students_server_starts_with_nbgraders_instructor_extensions_off():
+    student, instructor = spawner_for(["TM351-25J"]), spawner_for(["TM351-25J-instructors"])
+    hook = make_pre_spawn_hook(["TM351-25J"])
+    for spawner in (student, student, instructor):  # a second spawn adds nothing twice
+        asyncio.run(hook(spawner))
+    assert student.args == [
+        "--allow-root",
+        "--ServerApp.jpserver_extensions=nbgrader.server_extensions.formgrader=False",
+        "--ServerApp.jpserver_extensions=nbgrader.server_extensions.course_list=False",
+    ]
+    assert instructor.args == ["--allow-root"]
 
 
 def test_spawn_hook_refuses_a_user_with_no_presentation_here_with_a_message():

@@ -74,14 +74,29 @@ def test_local_config_keeps_a_home_per_user_under_the_state_dir(hub_config, tmp_
 
 
 def test_local_config_runs_the_culler_and_tells_servers_its_timeout(hub_config):
-    (culler,) = hub_config.JupyterHub.services
-    assert "--timeout=1200" in culler["command"]
+    services = {s["name"]: s for s in hub_config.JupyterHub.services}
+    assert "--timeout=1200" in services["idle-culler"]["command"]
     roles = {r["name"]: r for r in hub_config.JupyterHub.load_roles}
     assert roles["idle-culler"]["services"] == ["idle-culler"]
     assert "tm351-25j-instructor" in roles
     env = hub_config.Spawner.environment
     assert env["COURSEKIT_CULL_TIMEOUT"] == "1200"
     assert env["COURSEKIT_MANIFEST"] == str(REPO / "images" / "example-course")
+
+
+def test_local_config_runs_the_exchange_and_lets_servers_reach_it(hub_config):
+    services = {s["name"]: s for s in hub_config.JupyterHub.services}
+    exchange = services["coursekit-exchange"]
+    assert exchange["command"][1:3] == ["-m", "coursekit.exchange.service"]
+    roles = {r["name"]: r for r in hub_config.JupyterHub.load_roles}
+    assert roles["coursekit-exchange"]["scopes"] == ["read:users:name", "read:users:groups"]
+    users = roles["coursekit-exchange-users"]
+    assert set(users["groups"]) == {"TM351-25J", "TM351-25J-instructors"}
+    access = "access:services!service=coursekit-exchange"
+    assert users["scopes"] == [access]
+    assert access in hub_config.Spawner.server_token_scopes
+    url = hub_config.Spawner.environment["COURSEKIT_EXCHANGE_URL"]
+    assert url == f"{exchange['url']}/services/coursekit-exchange/"
 
 
 def test_local_config_listens_on_loopback_only(hub_config):

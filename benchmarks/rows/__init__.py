@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import api_latency, bundle_size, seeding, spawn_storm, startup, webapps
+from . import api_latency, bundle_size, exchange, seeding, spawn_storm, startup, webapps
 
-ROWS: tuple[ModuleType, ...] = (startup, api_latency, bundle_size, seeding, webapps)
+ROWS: tuple[ModuleType, ...] = (startup, api_latency, bundle_size, seeding, webapps, exchange)
 ON_REQUEST: tuple[ModuleType, ...] = (spawn_storm,)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .ai import AIPolicyHandler
+from .assignments import AssignmentActionHandler, AssignmentsHandler
 from .branding import BrandingAssetHandler, BrandingHandler
 from .export import DownloadHandler
 from .idle import IdleHandler, PreviousStopHandler, StillWorkingHandler
@@ -47,6 +48,13 @@ def route_table(app: CourseKit) -> list[tuple]:
         (f"{API}/usage/disk", DiskUsageHandler, {"usage": app.disk_usage}),
         (f"{API}/welcome", WelcomeHandler, {"welcome": app.welcome}),
         (f"{API}/welcome/seen", WelcomeSeenHandler, {"welcome": app.welcome}),
+        (f"{MODULE}/assignments", AssignmentsHandler, {"assignments": app.assignments}),
+        (
+            rf"{MODULE}/assignments/(?P<assignment>[A-Za-z0-9][A-Za-z0-9_.@+-]{{0,127}})"
+            r"/(?P<action>fetch|validate|submit|feedback)",
+            AssignmentActionHandler,
+            {"assignments": app.assignments},
+        ),
     ]
 
 

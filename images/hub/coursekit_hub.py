@@ -100,6 +100,8 @@ def make_pre_spawn_hook(
 ) -> Callable[[Any], Any]:
     """A ``Spawner.pre_spawn_hook`` that passes the user's enrolment to their server.
 
+    Students' servers start with nbgrader's instructor server extensions off
+    (``with_instructor_tools_off``).
     Sets ``COURSEKIT_MODULES``, ``COURSEKIT_ROLE`` and ``COURSEKIT_INSTRUCTOR_OF`` plus
     ``environment`` (the hub-wide values, such as the cull timeout) on the server and on
     every init container named ``coursekit-*``, so ``jupyter coursekit seed`` there seeds
@@ -116,6 +118,8 @@ def make_pre_spawn_hook(
             raise NotEnrolled(spawner.user.name, offered or [])
         env = {**extra, **enrolment.environment()}
         spawner.environment = {**spawner.environment, **env}
+        if enrolment.role == "student":
+            spawner.args = with_instructor_tools_off(spawner.args)
         init_containers = getattr(spawner, "init_containers", None)
         if init_containers:
             spawner.init_containers = with_init_environment(init_containers, env)
@@ -125,6 +129,24 @@ def make_pre_spawn_hook(
                 await result
 
     return pre_spawn_hook
+
+
+# nbgrader's server extensions that only instructors get: for students they are switched
+# off on the command line, which wins over the jupyter_server_config.d files that enable
+# them, so their routes do not exist in a student's server.
+INSTRUCTOR_SERVER_EXTENSIONS = (
+    "nbgrader.server_extensions.formgrader",
+    "nbgrader.server_extensions.course_list",
+)
+
+
+def with_instructor_tools_off(args: Iterable[str]) -> list[str]:
+    """``args`` plus the flags that switch off nbgrader's instructor server extensions."""
+    args = list(args)
+    flags = [
+        f"--ServerApp.jpserver_extensions={name}=False" for name in INSTRUCTOR_SERVER_EXTENSIONS
+    ]
+    return args + [flag for flag in flags if flag not in args]
 
 
 def with_init_environment(
@@ -247,3 +269,54 @@ def cull_environment(timeout: int, every: int) -> dict[str, str]:
     """What a single-user server needs to warn before it is culled: it is stopped between
     ``timeout`` and ``timeout + every`` seconds after its last activity."""
     return {"COURSEKIT_CULL_TIMEOUT": str(int(timeout)), "COURSEKIT_CULL_EVERY": str(int(every))}
+
+
+EXCHANGE_SERVICE = "coursekit-exchange"
+
+
+def exchange_service(
+    root: str, port: int, groups: Iterable[str], python: str = "python3", max_upload_mb: float = 100
+) -> tuple[dict, list[dict], dict[str, str]]:
+    """The coursekit nbgrader exchange as a hub-managed service.
+
+    Returns the service, the roles it needs (it reads users' groups; ``groups`` may use
+    it), and the environment that tells single-user servers where it is. Servers reach it
+    with their own ``JUPYTERHUB_API_TOKEN``, so that token must carry the service's access
+    scope: see ``SERVER_TOKEN_SCOPES``.
+    """
+    url = f"http://127.0.0.1:{port}"
+    service = {
+        "name": EXCHANGE_SERVICE,
+        "url": url,
+        "command": [
+            python,
+            "-m",
+            "coursekit.exchange.service",
+            f"--root={root}",
+            f"--max-upload-mb={max_upload_mb}",
+        ],
+    }
+    roles = [
+        {
+            "name": EXCHANGE_SERVICE,
+            "description": "The exchange asks the hub which groups (courses) a user is in",
+            "scopes": ["read:users:name", "read:users:groups"],
+            "services": [EXCHANGE_SERVICE],
+        },
+        {
+            "name": f"{EXCHANGE_SERVICE}-users",
+            "description": "Students and instructors may use the nbgrader exchange",
+            "scopes": [f"access:services!service={EXCHANGE_SERVICE}"],
+            "groups": sorted(set(groups)),
+        },
+    ]
+    environment = {"COURSEKIT_EXCHANGE_URL": f"{url}/services/{EXCHANGE_SERVICE}/"}
+    return service, roles, environment
+
+
+# JupyterHub's default ``server`` role, plus the exchange: the token a server gets.
+SERVER_TOKEN_SCOPES = [
+    "users:activity!user",
+    "access:servers!server",
+    f"access:services!service={EXCHANGE_SERVICE}",
+]

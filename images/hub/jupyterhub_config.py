@@ -14,6 +14,8 @@ scripts/hub and the end-to-end test start the same file:
   COURSEKIT_PROXY_API_PORT     configurable-http-proxy's API port on 127.0.0.1 (default 8001)
   COURSEKIT_CULL_TIMEOUT       idle seconds before a server is stopped (default 3600)
   COURSEKIT_CULL_EVERY         how often the culler looks (default 300)
+  COURSEKIT_EXCHANGE_PORT      the nbgrader exchange service's port on 127.0.0.1 (default 8790)
+  COURSEKIT_EXCHANGE_MAX_UPLOAD_MB  the largest submission or release it accepts (default 100)
   COURSEKIT_HUB_SERVER_ARGS    extra single-user server arguments, space separated
                                (the spawn-storm benchmark turns coursekit off with one)
   COURSEKIT_MANIFEST           course manifests for the servers (default: this repo's
@@ -114,9 +116,18 @@ if manifest:
 c.Spawner.environment = environment
 c.Spawner.pre_spawn_hook = coursekit_hub.make_pre_spawn_hook(presentations)
 
-# TODO(issue 6): the coursekit nbgrader exchange as a hub service. Add it to
-# c.JupyterHub.services, give students and instructors `access:services!service=<name>` in
-# load_roles, and pass its URL to the servers in `environment` (COURSEKIT_EXCHANGE_URL).
+# -- the coursekit nbgrader exchange: a hub service, no volume shared between servers ----
+exchange, exchange_roles, exchange_environment = coursekit_hub.exchange_service(
+    root=str(state / "exchange"),
+    port=int(os.environ.get("COURSEKIT_EXCHANGE_PORT", "8790")),
+    groups=list(c.JupyterHub.load_groups),
+    python=sys.executable,
+    max_upload_mb=float(os.environ.get("COURSEKIT_EXCHANGE_MAX_UPLOAD_MB", "100")),
+)
+c.JupyterHub.services.append(exchange)
+c.JupyterHub.load_roles.extend(exchange_roles)
+c.Spawner.environment.update(exchange_environment)
+c.Spawner.server_token_scopes = coursekit_hub.SERVER_TOKEN_SCOPES
 
 # TODO(issue 4): hub login and spawn pages branded from the course's branding file, through
 # c.JupyterHub.template_paths and c.JupyterHub.template_vars.

@@ -3,7 +3,7 @@
  */
 import { PathExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
-import { IDisposable } from '@lumino/disposable';
+import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import * as api from '../api';
@@ -52,6 +52,19 @@ export function startupModule(
   return ready.length === 1 ? ready[0] : undefined;
 }
 
+/**
+ * A section another feature adds to each module's row in the Modules panel (through
+ * ICourseModules), e.g. the module's nbgrader assignments.
+ */
+export interface IModuleRowSection {
+  /** Unique among sections; also the section's `data-section` attribute. */
+  id: string;
+  /** Lower ranks come first; default 100. */
+  rank?: number;
+  /** The section for a ready module, or null to show nothing for it. */
+  render(module: IModule): JSX.Element | null;
+}
+
 export namespace ModulesModel {
   export interface IOptions {
     serverSettings?: ServerConnection.ISettings;
@@ -98,6 +111,23 @@ export class ModulesModel implements IDisposable {
 
   get isDisposed(): boolean {
     return this._isDisposed;
+  }
+
+  /** The sections other features add to each module's row, in rank order. */
+  get rowSections(): readonly IModuleRowSection[] {
+    return this._rowSections;
+  }
+
+  /** Add a section to every module's row; dispose the result to remove it. */
+  addRowSection(section: IModuleRowSection): IDisposable {
+    this._rowSections = [...this._rowSections, section].sort(
+      (a, b) => (a.rank ?? 100) - (b.rank ?? 100)
+    );
+    this._emit();
+    return new DisposableDelegate(() => {
+      this._rowSections = this._rowSections.filter(s => s !== section);
+      this._emit();
+    });
   }
 
   get(id: string): IModule | undefined {
@@ -246,6 +276,7 @@ export class ModulesModel implements IDisposable {
   private _problems: IManifestProblem[] = [];
   private _loadError: string | null = null;
   private _loaded = false;
+  private _rowSections: IModuleRowSection[] = [];
   private _isDisposed = false;
   private _pollInterval: number;
   private _timers = new Map<string, ReturnType<typeof setTimeout>>();

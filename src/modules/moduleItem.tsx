@@ -7,7 +7,7 @@ import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
 import { CommandIDs, IModule, ISeedReport, ISeedState } from '../tokens';
-import { isSeedActive } from './model';
+import { IModuleRowSection, isSeedActive } from './model';
 import {
   describeProgress,
   IReportItem,
@@ -24,10 +24,12 @@ interface IModuleItemProps {
   trans: TranslationBundle;
   /** The last seeding action's failure, if any. */
   actionError: string | null;
+  /** Sections other features add to the row (ICourseModules.addRowSection). */
+  sections?: readonly IModuleRowSection[];
 }
 
 export function ModuleItem(props: IModuleItemProps): JSX.Element {
-  const { module, commands, trans, actionError } = props;
+  const { module, commands, trans, actionError, sections } = props;
   const ready = module.status === 'ready';
   return (
     <li className="jp-coursekit-module" data-module-id={module.id}>
@@ -72,6 +74,16 @@ export function ModuleItem(props: IModuleItemProps): JSX.Element {
           {actionError}
         </div>
       )}
+      {ready &&
+        (sections ?? []).map(section => (
+          <div
+            key={section.id}
+            className="jp-coursekit-row-section"
+            data-section={section.id}
+          >
+            {section.render(module)}
+          </div>
+        ))}
     </li>
   );
 }

@@ -88,6 +88,7 @@ function ModulesView(props: IModulesViewProps): JSX.Element {
                 commands={commands}
                 trans={trans}
                 actionError={model.actionError(module.id)}
+                sections={model.rowSections}
               />
             ))}
           </ul>

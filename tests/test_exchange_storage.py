@@ -1,0 +1,185 @@
+"""The exchange's storage, without a hub: ids, limits, checksums, and all-or-nothing
+submissions."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tarfile
+
+import pytest
+
+from coursekit.errors import BadRequest, NotFound
+from coursekit.exchange.storage import (
+    INCOMING,
+    ExchangeStorage,
+    IntegrityError,
+    TooLarge,
+    check_id,
+)
+
+COURSE, ASSIGNMENT = "TM351-25J", "ps1"
+
+
+def tar_of(files: dict[str, bytes]) -> bytes:
+    """A gzipped tar holding ``files`` (name -> bytes), as a client would upload."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def upload(storage: ExchangeStorage, data: bytes):
+    up = storage.begin_upload(len(data))
+    for start in range(0, len(data), 1000):
+        up.write(data[start : start + 1000])
+    return up
+
+
+@pytest.fixture
+def storage(tmp_path) -> ExchangeStorage:
+    store = ExchangeStorage(tmp_path / "exchange", max_upload_bytes=64 * 1024)
+    release = tar_of({"problem1.ipynb": b"{}", "data/input.csv": b"a,b\n"})
+    store.release(COURSE, ASSIGNMENT, upload(store, release), sha(release))
+    return store
+
+
+def test_release_is_listed_with_its_files_and_checksum(storage):
+    [release] = storage.releases(COURSE)
+    assert release["assignment_id"] == ASSIGNMENT
+    assert release["files"] == ["data/input.csv", "problem1.ipynb"]
+    path, meta = storage.release_archive(COURSE, ASSIGNMENT)
+    assert sha(path.read_bytes()) == meta["sha256"] == release["sha256"]
+
+
+def test_submission_gives_a_receipt_and_is_listed_for_its_student_only(storage):
+    data = tar_of({"problem1.ipynb": b'{"cells": []}'})
+    receipt = storage.submit(COURSE, ASSIGNMENT, "alice", upload(storage, data), sha(data))
+    assert receipt["sha256"] == sha(data)
+    assert receipt["files"] == ["problem1.ipynb"]
+    assert [s["submission_id"] for s in storage.submissions(COURSE, "alice")] == [
+        receipt["submission_id"]
+    ]
+    assert storage.submissions(COURSE, "bob") == []
+
+
+def test_every_submission_is_kept_in_time_order(storage):
+    ids = []
+    for n in range(3):
+        data = tar_of({"problem1.ipynb": str(n).encode()})
+        ids.append(storage.submit(COURSE, ASSIGNMENT, "alice", upload(storage, data), None))
+    listed = [s["submission_id"] for s in storage.submissions(COURSE, "alice", ASSIGNMENT)]
+    assert listed == [r["submission_id"] for r in ids] == sorted(listed)
+
+
+@pytest.mark.parametrize(
+    "bad", ["..", ".", "../etc", "a/b", "", "-x", "x" * 200, "a\x00b", "%2e%2e", " a"]
+)
+def test_ids_that_could_leave_the_exchange_are_refused(storage, bad):
+    with pytest.raises(BadRequest):
+        check_id("course", bad)
+    with pytest.raises(BadRequest):
+        storage.releases(bad)
+    with pytest.raises(BadRequest):
+        storage.submissions(COURSE, student=bad)
+    with pytest.raises(BadRequest):
+        storage.feedback_archive(COURSE, "alice", bad, "20260101T000000.000000Z-abcdefgh")
+
+
+def test_an_oversize_upload_is_refused_and_leaves_nothing(storage):
+    with pytest.raises(TooLarge):
+        storage.begin_upload(10**9)
+    up = storage.begin_upload(None)  # no declared size: refused while streaming
+    with pytest.raises(TooLarge):
+        up.write(b"x" * (storage.max_upload_bytes + 1))
+    assert list((storage.root / INCOMING).iterdir()) == []
+
+
+def test_a_damaged_upload_is_refused_and_stores_nothing(storage):
+    data = tar_of({"problem1.ipynb": b"{}"})
+    with pytest.raises(IntegrityError):
+        storage.submit(COURSE, ASSIGNMENT, "alice", upload(storage, data), sha(b"other"))
+    assert storage.submissions(COURSE, "alice") == []
+    assert list((storage.root / INCOMING).iterdir()) == []
+
+
+@pytest.mark.parametrize("member", ["../escape.txt", "/etc/passwd"])
+def test_archives_reaching_outside_their_folder_are_refused(storage, member):
+    data = tar_of({member: b"x"})
+    with pytest.raises(BadRequest):
+        storage.submit(COURSE, ASSIGNMENT, "alice", upload(storage, data), None)
+    assert storage.submissions(COURSE, "alice") == []
+
+
+def test_an_archive_with_a_link_is_refused(storage):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        link = tarfile.TarInfo("notes")
+        link.type, link.linkname = tarfile.SYMTYPE, "/home/bob/ps1"
+        tar.addfile(link)
+    with pytest.raises(BadRequest):
+        storage.submit(COURSE, ASSIGNMENT, "alice", upload(storage, buffer.getvalue()), None)
+
+
+def test_a_crash_mid_upload_loses_nothing_already_submitted(storage):
+    first = tar_of({"problem1.ipynb": b"first"})
+    receipt = storage.submit(COURSE, ASSIGNMENT, "alice", upload(storage, first), sha(first))
+    # A second upload dies half way: the process never reaches finish or commit.
+    dying = storage.begin_upload(None)
+    dying.write(tar_of({"problem1.ipynb": b"second"})[:20])
+    reopened = ExchangeStorage(storage.root, storage.max_upload_bytes)
+    [kept] = reopened.submissions(COURSE, "alice")
+    assert kept["submission_id"] == receipt["submission_id"]
+    path, meta = reopened.submission_archive(COURSE, "alice", ASSIGNMENT, kept["submission_id"])
+    assert sha(path.read_bytes()) == meta["sha256"] == sha(first)
+
+
+def test_only_released_assignments_can_be_submitted(storage):
+    data = tar_of({"x.ipynb": b"{}"})
+    with pytest.raises(NotFound):
+        storage.submit(COURSE, "ps9", "alice", upload(storage, data), None)
+
+
+def test_feedback_attaches_to_one_submission(storage):
+    data = tar_of({"problem1.ipynb": b"{}"})
+    receipt = storage.submit(COURSE, ASSIGNMENT, "alice", upload(storage, data), None)
+    submission = receipt["submission_id"]
+    with pytest.raises(NotFound):
+        storage.feedback_archive(COURSE, "alice", ASSIGNMENT, submission)
+    feedback = tar_of({"problem1.html": b"<p>good</p>"})
+    storage.return_feedback(
+        COURSE, "alice", ASSIGNMENT, submission, upload(storage, feedback), sha(feedback)
+    )
+    [listed] = storage.submissions(COURSE, "alice")
+    assert listed["feedback"]["files"] == ["problem1.html"]
+    path, _ = storage.feedback_archive(COURSE, "alice", ASSIGNMENT, submission)
+    assert path.read_bytes() == feedback
+    with pytest.raises(NotFound):  # no submission of bob's: nowhere to put feedback
+        storage.return_feedback(
+            COURSE, "bob", ASSIGNMENT, submission, upload(storage, feedback), None
+        )
+
+
+def test_rereleasing_replaces_the_files_whole(storage):
+    new = tar_of({"problem1.ipynb": b'{"v": 2}'})
+    storage.release(COURSE, ASSIGNMENT, upload(storage, new), sha(new))
+    path, meta = storage.release_archive(COURSE, ASSIGNMENT)
+    assert path.read_bytes() == new and meta["files"] == ["problem1.ipynb"]
+    storage.unrelease(COURSE, ASSIGNMENT)
+    assert storage.releases(COURSE) == []
+
+
+def test_a_release_carries_its_due_date_and_refuses_a_bad_one(storage):
+    data = tar_of({"problem1.ipynb": b"{}"})
+    meta = storage.release(COURSE, "ps2", upload(storage, data), None, "2026-12-01T12:00:00+00:00")
+    assert meta["due"] == "2026-12-01T12:00:00+00:00"
+    with pytest.raises(BadRequest):
+        storage.release(COURSE, "ps3", upload(storage, data), None, "next tuesday")
+    assert [r["assignment_id"] for r in storage.releases(COURSE)] == [ASSIGNMENT, "ps2"]
