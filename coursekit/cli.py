@@ -293,6 +293,34 @@ class ApplyCommand(ValidateCommand):
         self.exit(0)
 
 
+class HubBrandingCommand(CourseKitCommand):
+    name = "coursekit-hub-branding"
+    description = """Write the hub's branding (login and spawn pages) from the institution's file.
+
+    jupyter coursekit hub-branding BRANDING.yaml OUTPUT.json
+
+    Run where the course image is built: the hub image has no coursekit, so it reads this
+    checked JSON (images inline) through COURSEKIT_HUB_BRANDING. Same file, same look."""
+
+    def start(self) -> None:
+        from .branding import BrandingError, hub_branding
+
+        if len(self.extra_args) != 2:
+            self.fail("usage: jupyter coursekit hub-branding BRANDING.yaml OUTPUT.json")
+        source, output = self.extra_args
+        try:
+            values = hub_branding(source)
+        except BrandingError as err:
+            self.fail(err.message, status=1)
+        try:
+            Path(output).write_text(json.dumps(values, indent=2, sort_keys=True) + "\n")
+        except OSError as err:
+            self.fail(f"cannot write {output}: {err.strerror or err}")
+        if not self.json:
+            print(f"hub branding from {source}: {output}")
+        self.exit(0)
+
+
 class CourseKitApp(JupyterApp):
     name = "jupyter-coursekit"
     version = __version__
@@ -303,6 +331,7 @@ class CourseKitApp(JupyterApp):
         "seed": (SeedCommand, SeedCommand.description.splitlines()[0]),
         "index": (IndexCommand, IndexCommand.description.splitlines()[0]),
         "apply": (ApplyCommand, ApplyCommand.description.splitlines()[0]),
+        "hub-branding": (HubBrandingCommand, HubBrandingCommand.description.splitlines()[0]),
     }
 
     def start(self) -> None:

@@ -205,6 +205,17 @@ def test_student_lands_in_their_module_through_the_proxy(hub, student1):
     assert (hub.state / "homes" / "student1" / MODULE).is_dir()
 
 
+def test_login_and_spawn_pages_carry_the_institutions_branding(hub, student1):
+    # The example institution's branding.yaml, the same file JupyterLab's branding reads.
+    login = requests.get(f"{hub.url}/hub/login", timeout=10)
+    assert login.status_code == 200
+    assert "<title>Open University</title>" in login.text
+    assert 'src="data:image/svg+xml;base64,' in login.text  # the logo, inline
+    assert "--coursekit-accent: #0b5cab" in login.text
+    home = student1.get(f"{hub.url}/hub/home", timeout=10)
+    assert "<title>Open University</title>" in home.text
+
+
 def test_hub_tells_the_server_the_enrolment_and_the_cull_timeout(hub, student1):
     env = hub.server_environ("student1")
     assert env["COURSEKIT_MODULES"] == MODULE

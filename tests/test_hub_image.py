@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,17 @@ def test_install_script_puts_coursekit_hub_on_the_hubs_python_path(tmp_path):
     assert (tmp_path / "site" / "coursekit_hub.py").read_text() == (
         HUB_DIR / "coursekit_hub.py"
     ).read_text()
+    # The branded templates land beside it, where coursekit_hub.TEMPLATES points.
+    page = tmp_path / "site" / "coursekit_hub_templates" / "page.html"
+    assert page.read_text() == (HUB_DIR / "coursekit_hub_templates" / "page.html").read_text()
+    templates = subprocess.run(
+        [sys.executable, "-c", "import coursekit_hub; print(coursekit_hub.TEMPLATES)"],
+        cwd="/",
+        env={**os.environ, "PYTHONPATH": str(tmp_path / "site")},
+        capture_output=True,
+        text=True,
+    )
+    assert templates.stdout.strip() == str(page.parent)
 
 
 def test_install_script_finds_or_installs_the_proxy():

@@ -97,6 +97,7 @@ def spawner_for(name: str, groups: list[str], init_containers: list | None = Non
     return SimpleNamespace(
         user=SimpleNamespace(name=name, groups=[SimpleNamespace(name=g) for g in groups]),
         environment={},
+        args=[],
         init_containers=init_containers or [],
     )
 
@@ -186,3 +187,22 @@ def test_extra_config_creates_groups_and_instructor_roles(merged):
     assert set(groups) == {"TM351-25J", "TM351-25J-instructors"}
     roles = resolved(c.JupyterHub.load_roles, [])
     assert [r["groups"] for r in roles] == [["TM351-25J-instructors"]]
+
+
+def test_extra_config_brands_the_hub_pages_from_the_mounted_json(merged, tmp_path):
+    import copy
+
+    import coursekit_hub
+
+    c = run_extra_config(merged)  # no JSON mounted here: JupyterHub's own look
+    assert c.JupyterHub.template_paths == [coursekit_hub.TEMPLATES]
+    assert resolved(c.JupyterHub.template_vars, {}) == {}
+    branded = copy.deepcopy(merged)
+    mounted = tmp_path / "hub-branding.json"
+    mounted.write_text('{"name": "Open University"}')
+    branded["custom"]["coursekit"]["branding"] = str(mounted)
+    c = run_extra_config(branded)
+    assert resolved(c.JupyterHub.template_vars, {"announcement": "x"}) == {
+        "announcement": "x",
+        "coursekit_branding": {"name": "Open University"},
+    }

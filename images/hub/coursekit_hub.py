@@ -17,9 +17,12 @@ production (LTI 1.3 or OAuth with ``manage_groups``).
 from __future__ import annotations
 
 import copy
+import json
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 INSTRUCTOR_SUFFIX = "-instructors"
@@ -320,3 +323,31 @@ SERVER_TOKEN_SCOPES = [
     "access:servers!server",
     f"access:services!service={EXCHANGE_SERVICE}",
 ]
+
+
+# The branded page templates (page.html: every hub page), beside this module wherever
+# install-hub.sh puts it.
+TEMPLATES = str(Path(__file__).resolve().parent / "coursekit_hub_templates")
+
+
+def branding_template_vars(path: str | None) -> dict:
+    """``template_vars`` for the branded hub pages (:data:`TEMPLATES`).
+
+    ``path`` is the JSON that ``jupyter coursekit hub-branding`` writes from the
+    institution's branding.yaml at image build (the hub image has no coursekit), or, where
+    coursekit is installed (the local demo), the branding.yaml itself, checked as
+    JupyterLab's is. No path, or a JSON file not mounted: JupyterHub's own look."""
+    if not path:
+        return {}
+    if path.endswith(".json"):
+        try:
+            with open(path, encoding="utf-8") as stream:
+                return {"coursekit_branding": json.load(stream)}
+        except FileNotFoundError:
+            print(
+                f"coursekit_hub: no branding at {path}; the hub keeps its own look", file=sys.stderr
+            )
+            return {}
+    from coursekit.branding import hub_branding
+
+    return {"coursekit_branding": hub_branding(path)}

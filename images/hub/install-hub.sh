@@ -32,6 +32,9 @@ fi
 if [ -n "$module_dir" ]; then
   mkdir -p "$module_dir"
   install -m 0644 "$here/coursekit_hub.py" "$module_dir/coursekit_hub.py"
+  # The branded page templates go beside it (coursekit_hub.TEMPLATES).
+  mkdir -p "$module_dir/coursekit_hub_templates"
+  install -m 0644 "$here"/coursekit_hub_templates/*.html "$module_dir/coursekit_hub_templates/"
   # Import it from where it landed, not from beside this script.
   (cd / && PYTHONPATH="$module_dir" python3 -c "import coursekit_hub") \
     || { echo "install-hub.sh: coursekit_hub does not import from $module_dir" >&2; exit 1; }

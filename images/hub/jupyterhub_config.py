@@ -20,6 +20,8 @@ scripts/hub and the end-to-end test start the same file:
                                (the spawn-storm benchmark turns coursekit off with one)
   COURSEKIT_MANIFEST           course manifests for the servers (default: this repo's
                                images/example-course; unset in an image, which has its own)
+  COURSEKIT_HUB_BRANDING       the institution's branding for the login and spawn pages
+                               (default: this repo's images/example-branding/branding.yaml)
 
 Start it with: jupyterhub -f images/hub/jupyterhub_config.py (scripts/hub does this).
 """
@@ -129,5 +131,13 @@ c.JupyterHub.load_roles.extend(exchange_roles)
 c.Spawner.environment.update(exchange_environment)
 c.Spawner.server_token_scopes = coursekit_hub.SERVER_TOKEN_SCOPES
 
-# TODO(issue 4): hub login and spawn pages branded from the course's branding file, through
-# c.JupyterHub.template_paths and c.JupyterHub.template_vars.
+# -- branding: the login and spawn pages in the same branding file as JupyterLab ------------
+# COURSEKIT_HUB_BRANDING: the JSON `jupyter coursekit hub-branding` writes at image build, or
+# (where coursekit is installed, as in this demo) the branding.yaml itself. Default here:
+# the example institution's branding.
+example_branding = HERE.parent / "example-branding" / "branding.yaml"
+branding = os.environ.get("COURSEKIT_HUB_BRANDING") or (
+    str(example_branding) if example_branding.is_file() else ""
+)
+c.JupyterHub.template_paths = [coursekit_hub.TEMPLATES]
+c.JupyterHub.template_vars = coursekit_hub.branding_template_vars(branding)
