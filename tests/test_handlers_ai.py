@@ -126,3 +126,28 @@ async def test_chats_are_answered_while_ai_is_on(jp_serverapp):
     router = jp_serverapp.web_app.settings["jupyter-ai"]["router"]
     router.connect_chat("chat-1", Chat())
     assert "chat-1" in router.active_chats
+
+
+@pytest.mark.parametrize(
+    "ai_setting", ["{exam_windows: [{start: 2030-01-01T09:00:00Z, end: 2030-01-01T12:00:00Z}]}"]
+)
+async def test_an_exam_window_that_opens_mid_session_disconnects_open_chats(
+    jp_serverapp, ai_setting
+):
+    from datetime import datetime, timezone
+
+    from coursekit.handlers.ai import enforce_now
+
+    await started(jp_serverapp)
+    app = jp_serverapp.web_app
+    coursekit = next(iter(jp_serverapp.extension_manager.extension_apps["coursekit"]))
+    gate = coursekit.ai
+    router = app.settings["jupyter-ai"]["router"]
+    gate.clock = lambda: datetime(2030, 1, 1, 8, 59, tzinfo=timezone.utc)
+    router.connect_chat("chat-1", Chat())
+    assert enforce_now(app, gate) == 0 and "chat-1" in router.active_chats
+    gate.clock = lambda: datetime(2030, 1, 1, 9, 1, tzinfo=timezone.utc)  # the exam starts
+    assert enforce_now(app, gate) == 1
+    assert "chat-1" not in router.active_chats
+    # A server that started before the exam runs the same check every 30 seconds.
+    assert coursekit._ai_enforcer.callback_time == 30_000
