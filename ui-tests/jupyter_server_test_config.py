@@ -5,6 +5,7 @@ course from ../images/example-course, and Galata's test settings (no token, port
 """
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -35,11 +36,17 @@ try:
 except ImportError:  # scripts/install-apps installs it; without it there is no card
     pass
 else:
-    _writer = EventFileWriter(str(Path(HOME) / "TM351-25J" / "logs" / "week-3-regression"))
-    for _step in range(40):
-        _value = summary_pb2.Summary.Value(tag="loss", simple_value=1.0 / (1 + 0.2 * _step))
-        _event = event_pb2.Event(
-            step=_step, wall_time=1.7e9 + _step, summary=summary_pb2.Summary(value=[_value])
-        )
-        _writer.add_event(_event)
-    _writer.close()
+    # Also kept outside the home: a spec that resets the module moves the home's copy to a
+    # backup, and webapps.spec.ts puts it back from here (tensorboard-run-<port>).
+    _port = os.environ.get("COURSEKIT_UI_PORT", "8888")
+    _fixture = Path(tempfile.gettempdir()) / f"coursekit-ui-tensorboard-run-{_port}"
+    shutil.rmtree(_fixture, ignore_errors=True)
+    for _logdir in (Path(HOME) / "TM351-25J" / "logs" / "week-3-regression", _fixture):
+        _writer = EventFileWriter(str(_logdir))
+        for _step in range(40):
+            _value = summary_pb2.Summary.Value(tag="loss", simple_value=1.0 / (1 + 0.2 * _step))
+            _event = event_pb2.Event(
+                step=_step, wall_time=1.7e9 + _step, summary=summary_pb2.Summary(value=[_value])
+            )
+            _writer.add_event(_event)
+        _writer.close()
