@@ -87,10 +87,10 @@ def _same(root: Path, rel: str, info: os.stat_result, sha: str) -> bool:
 def plan(root: Path, files: dict[str, ContentFile], record: Record, complete: bool) -> list[Action]:
     """The actions that bring ``root`` up to ``files`` without losing a student's byte."""
     actions: list[Action] = []
-    _disk_state = _DiskState(root)
+    disk_state = _DiskState(root)
     for rel, course in sorted(files.items()):
         given = record.files.get(rel)
-        info = _disk_state(rel)
+        info = disk_state(rel)
         if given is None:
             if info is None:
                 actions.append(Action("add", rel, course))
@@ -132,7 +132,7 @@ def plan(root: Path, files: dict[str, ContentFile], record: Record, complete: bo
     for rel, given in sorted(record.files.items()):
         if rel in files:
             continue
-        info = _disk_state(rel)
+        info = disk_state(rel)
         if info is None:
             actions.append(Action("forget", rel, given=given))
         elif given.matches(info) or _same(root, rel, info, given.sha256):
