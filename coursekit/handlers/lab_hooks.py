@@ -13,6 +13,7 @@ which the Settings Editor's form honours) with the course's value in place of th
 
 from __future__ import annotations
 
+import inspect
 import json
 
 from jupyterlab_server.settings_handler import SettingsHandler
@@ -42,7 +43,9 @@ def locked_handler(runtime: RuntimePolicy) -> type[SettingsHandler]:
                         f"{keys} of {schema_name} is locked by your course; "
                         "remove it from your settings to save the others",
                     )
-            return super().put(schema_name)
+            saved = super().put(schema_name)
+            if inspect.isawaitable(saved):  # a jupyterlab_server whose put is a coroutine
+                await saved
 
         def finish(self, chunk=None):  # type: ignore[override]
             # GET answers (one plugin, or the list) show locked keys as read-only.
