@@ -107,6 +107,10 @@ c.Spawner.args = os.environ.get("COURSEKIT_HUB_SERVER_ARGS", "").split()
 if os.getuid() == 0:
     # Jupyter refuses to run as root unless told; in a course image it never is root.
     c.Spawner.args.append("--allow-root")
+# Every local server shares this machine's loopback, so a server extension that listens on
+# a fixed port (jupyter-ai's MCP server, 3001) would have every server but the first fail
+# to bind it; on Kubernetes each server has its own network and keeps it.
+c.Spawner.args.append("--ServerApp.jpserver_extensions=jupyter_server_mcp=False")
 
 environment = coursekit_hub.cull_environment(cull_timeout, cull_every)
 example_course = HERE.parent / "example-course"
