@@ -179,6 +179,7 @@ class CourseKit(ExtensionApp):
         self.assignments = AssignmentService(
             self.modules, self.exchange_url, os.environ.get("JUPYTERHUB_API_TOKEN", "")
         )
+        self.welcome.sources.append(self.assignments.welcome_items)
 
     def _register_webapps(self, home: Path) -> None:
         """Plan the course apps the student's modules enable and hand their specs to

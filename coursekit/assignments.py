@@ -43,6 +43,10 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+# Work due within this long is named in the welcome-back summary.
+DUE_SOON = dt.timedelta(days=7)
+
+
 class AssignmentService:
     """One student's assignments, across their modules."""
 
@@ -107,6 +111,32 @@ class AssignmentService:
                 }
             )
         return {"module": module_id, "assignments": found}
+
+    def welcome_items(self, workspace, since, now: dt.datetime | None = None) -> list[dict]:
+        """The welcome-back summary's assignment news for one module (a WelcomeService
+        source): feedback ready and not yet fetched, and work due within DUE_SOON that is
+        not submitted. Nothing when there is no exchange or it cannot be reached: a summary
+        never fails for it."""
+        try:
+            listing = self.list(workspace.module.id)
+        except (CourseKitError, OSError):
+            return []
+        now = now or dt.datetime.now(dt.timezone.utc)
+        items = []
+        for assignment in listing["assignments"]:
+            name, path = assignment["id"], assignment["path"]
+            if assignment["status"] == "feedback-ready" and not assignment["feedback_fetched"]:
+                items.append(
+                    {"kind": "feedback", "text": f"Feedback is ready: {name}", "path": path}
+                )
+            elif assignment["status"] in ("released", "fetched") and assignment["due"]:
+                due = dt.datetime.fromisoformat(assignment["due"])
+                if due.tzinfo is None:
+                    due = due.replace(tzinfo=dt.timezone.utc)
+                if now <= due <= now + DUE_SOON:
+                    when = due.astimezone(dt.timezone.utc).strftime("%a %d %b %H:%M UTC")
+                    items.append({"kind": "due", "text": f"{name} is due {when}", "path": path})
+        return items
 
     @staticmethod
     def _receipt_view(record: dict) -> dict:

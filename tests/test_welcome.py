@@ -138,3 +138,45 @@ async def test_the_routes(jp_serverapp, jp_fetch):
     )
     summary = json.loads((await jp_fetch("coursekit", "api", "welcome")).body)
     assert summary["last_visit"] == seen["last_visit"]
+
+
+def test_assignments_tell_of_feedback_ready_and_work_due_soon(tmp_path, monkeypatch):
+    from coursekit.assignments import AssignmentService
+    from coursekit.exchange.client import ExchangeUnavailable
+
+    _, modules, welcome, clock = setup(tmp_path)
+    assignments = AssignmentService(modules, "http://127.0.0.1:9/exchange/", "token")
+    listing = [
+        # (id, status, due, feedback fetched)
+        ("ps1", "feedback-ready", None, False),
+        ("ps2", "feedback-ready", None, True),  # already fetched: no news
+        ("ps3", "released", "2026-03-05T17:00:00+00:00", False),  # due within the week
+        ("ps4", "fetched", "2026-04-30T17:00:00+00:00", False),  # due later
+        ("ps5", "submitted", "2026-03-04T17:00:00+00:00", False),  # handed in
+        ("ps6", "released", "2026-03-01T17:00:00+00:00", False),  # past due
+    ]
+    monkeypatch.setattr(
+        assignments,
+        "list",
+        lambda module_id: {
+            "module": module_id,
+            "assignments": [
+                {"id": i, "status": s, "due": d, "feedback_fetched": f, "path": f"TM351-25J/{i}"}
+                for i, s, d, f in listing
+            ],
+        },
+    )
+    welcome.sources.append(lambda w, since: assignments.welcome_items(w, since, now=clock.now))
+    welcome.seen()
+    clock.now = T0 + timedelta(days=1)
+    items = welcome.summary()["modules"][0]["items"]
+    assert items == [
+        {"kind": "feedback", "text": "Feedback is ready: ps1", "path": "TM351-25J/ps1"},
+        {"kind": "due", "text": "ps3 is due Thu 05 Mar 17:00 UTC", "path": "TM351-25J/ps3"},
+    ]
+
+    def unreachable(module_id):
+        raise ExchangeUnavailable("the exchange did not answer")
+
+    monkeypatch.setattr(assignments, "list", unreachable)
+    assert welcome.summary()["modules"][0]["items"] == []  # the summary still comes
