@@ -17,7 +17,7 @@ import pytest
 from coursekit.manifest import ContentSource, Module
 from coursekit.seeding import fetch_archive, fetch_git, seed_module
 
-from .test_seeding_sources import git, make_tar
+from .test_seeding_sources import git, make_repo, make_tar
 
 
 @pytest.fixture(autouse=True)
@@ -121,17 +121,7 @@ def git_handler(project_root: Path) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def projects(tmp_path) -> Path:
     """A folder of bare repositories served over https: course.git, tagged v1, then v2."""
-    work = tmp_path / "work"
-    work.mkdir()
-    git("init", "-q", "-b", "main", cwd=work)
-    (work / "README.md").write_text("v1\n")
-    git("add", ".", cwd=work)
-    git("commit", "-q", "-m", "v1", cwd=work)
-    git("tag", "v1", cwd=work)
-    (work / "README.md").write_text("v2\n")
-    (work / "extra.txt").write_text("extra\n")
-    git("add", ".", cwd=work)
-    git("commit", "-q", "-m", "v2", cwd=work)
+    work = make_repo(tmp_path / "work")
     folder = tmp_path / "projects"
     git("clone", "-q", "--bare", str(work), str(folder / "course.git"), cwd=tmp_path)
     return folder

@@ -3,6 +3,7 @@ is ever lost, and what they never touched ends up equal to the course."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import random
@@ -31,6 +32,27 @@ from coursekit.seeding import seed_module
 module = Module("TM351", "25J", content=(ContentSource("directory", sys.argv[1]),))
 seed_module(module, Path(sys.argv[2]), cache_dir=sys.argv[3])
 """
+
+
+@contextlib.contextmanager
+def crashing_at(point: int):
+    """Every write of the seeding engine goes through atomic.fault_point: the ``point``-th
+    raises KeyboardInterrupt, which stands for a kill (nothing after it runs)."""
+    calls = 0
+    real = atomic.fault_point
+
+    def crash(what):
+        nonlocal calls
+        calls += 1
+        if calls == point:
+            raise KeyboardInterrupt
+        real(what)
+
+    atomic.fault_point = crash
+    try:
+        yield
+    finally:
+        atomic.fault_point = real
 
 
 def student_files(workspace: Path) -> dict[str, bytes]:
@@ -256,22 +278,8 @@ def test_random_histories_never_lose_a_student_byte(tmp_path_factory, steps):
                 (course.content / rel).parent.mkdir(parents=True, exist_ok=True)
                 (course.content / rel).write_bytes(data)
         elif kind == "crash":
-            calls = {"n": 0}
-            real = atomic.fault_point
-
-            def crash(what, limit=action[1], calls=calls, real=real):
-                calls["n"] += 1
-                if calls["n"] == limit:
-                    raise KeyboardInterrupt  # stands for a kill: nothing after it runs
-                real(what)
-
-            atomic.fault_point = crash
-            try:
-                course.seed()
-            except KeyboardInterrupt:
-                pass
-            finally:
-                atomic.fault_point = real
+            with crashing_at(action[1]), contextlib.suppress(KeyboardInterrupt):
+                course.seed()  # a crash point past the seed's last write lets it finish
         else:
             course.seed()
     course.seed()
@@ -285,21 +293,8 @@ def test_random_histories_never_lose_a_student_byte(tmp_path_factory, steps):
 
 
 def _killed_at(point: int, course: Course) -> None:
-    calls = {"n": 0}
-    real = atomic.fault_point
-
-    def crash(what):
-        calls["n"] += 1
-        if calls["n"] == point:
-            raise KeyboardInterrupt  # stands for a kill: nothing after it runs
-        real(what)
-
-    atomic.fault_point = crash
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            course.seed()
-    finally:
-        atomic.fault_point = real
+    with crashing_at(point), pytest.raises(KeyboardInterrupt):
+        course.seed()
 
 
 def test_a_removal_killed_before_its_record_is_not_taken_for_a_students_delete(tmp_path):

@@ -30,9 +30,8 @@ def git(*args: str, cwd: Path) -> str:
     ).stdout.strip()
 
 
-@pytest.fixture
-def repo(tmp_path) -> Path:
-    path = tmp_path / "repo"
+def make_repo(path: Path) -> Path:
+    """A course repository at ``path``: README v1 tagged v1, then v2 with extra.txt."""
     path.mkdir()
     git("init", "-q", "-b", "main", cwd=path)
     (path / "README.md").write_text("v1\n")
@@ -44,6 +43,11 @@ def repo(tmp_path) -> Path:
     git("add", ".", cwd=path)
     git("commit", "-q", "-m", "v2", cwd=path)
     return path
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    return make_repo(tmp_path / "repo")
 
 
 @pytest.fixture(autouse=True)
