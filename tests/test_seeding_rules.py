@@ -272,15 +272,20 @@ def test_missing_content_directory_is_an_error_with_a_code(tmp_path):
     assert caught.value.code == "source-missing"
 
 
-def test_merge_bases_are_compressed_pruned_and_counted(course):
+def test_merge_bases_are_packed_pruned_and_counted(course):
     course.seed()
     bases = course.workspace / ".coursekit" / "bases"
-    first = sorted(p.name for p in bases.rglob("*.gz"))
-    assert len(first) == 1  # the notebook; only notebooks are ever merged
+    first = sorted(p.name for p in bases.iterdir())
+    assert [Path(name).suffix for name in first] == [".idx", ".pack"]
+    given = (course.content / "notebooks/01.ipynb").read_bytes()
+    assert next(bases.glob("*.pack")).read_bytes() == given  # only notebooks are merged
     course.write("notebooks/01.ipynb", notebook("intro, v2", "x = 1", "y = 2"))
     report = course.seed()
+    now = sorted(p.name for p in bases.iterdir())
+    assert len(now) == 2 and now != first  # the old version's pack is gone with it
     assert (
-        len(list(bases.rglob("*.gz"))) == 1 and sorted(p.name for p in bases.rglob("*.gz")) != first
+        next(bases.glob("*.pack")).read_bytes()
+        == (course.content / "notebooks/01.ipynb").read_bytes()
     )
     assert report.bookkeeping_bytes > 0
 

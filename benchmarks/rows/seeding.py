@@ -250,9 +250,9 @@ def _first_seed(ctx: Context, bench: _Bench, setup: _Setup) -> tuple[list[Figure
             meets=first <= GOAL_FIRST_VS_CP * cp,
             note=(
                 f"median of {rounds}; cp -a then an fsync of every copied file takes "
-                f"{median(fsyncs) * 1000:,.0f} ms more; the seed hashes, fsyncs and renames "
-                "every file and keeps gzip merge bases; the content index (built once per "
-                f"image, {setup.index_seconds:.2f} s) saves hashing the source"
+                f"{median(fsyncs) * 1000:,.0f} ms more; the seed copies each folder whole "
+                "and packs the notebooks' merge bases into one file; the content index "
+                f"(built once per image, {setup.index_seconds:.2f} s) saves hashing the source"
             ),
             detail={
                 "files": len(course.files),

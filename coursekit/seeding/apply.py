@@ -110,7 +110,7 @@ class Applier:
             before = (self.progress.state.files_done, self.progress.state.bytes_done)
             by_rel = {a.rel: a for a in group}
             files = [
-                StagedFile(a.rel, a.course.path, 0o755 if a.course.executable else 0o644)
+                StagedFile(a.rel, a.course.location, 0o755 if a.course.executable else 0o644)
                 for a in group
             ]
             try:
@@ -138,8 +138,8 @@ class Applier:
 
     def _give(self, action: Action, sha: str, info) -> None:
         course = action.course
-        if course is not None and sha == course.sha256 and wants_base(course.path, course.size):
-            self.book.store_base(sha, course.path)
+        if course is not None and sha == course.sha256 and wants_base(course.location):
+            self.book.store_base(sha, course.location)
         self.record.give(action.rel, sha, info)
 
     def _copy(self, action: Action) -> None:

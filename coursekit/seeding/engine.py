@@ -200,8 +200,8 @@ def restore_original(module: Module, workspace: Path, paths: list[str] | None) -
                 backups.append({"path": rel, "moved_to": aside.as_posix()})
             mode = 0o755 if course.executable else 0o644
             sha, written = copy_file(course.path, workspace, PurePosixPath(rel), mode, book.tmp)
-            if wants_base(course.path, course.size):
-                book.store_base(sha, course.path)
+            if wants_base(course.location):
+                book.store_base(sha, course.location)
             record.give(rel, sha, written)
             restored.append(rel)
         record.save()

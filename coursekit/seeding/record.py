@@ -5,8 +5,8 @@
   on its own: only a different hash says that).
 - ``applied``: the digest of the content last applied in full, so a start with nothing new
   reads one small file instead of hashing the home.
-- ``bases/``: gzip copies of the notebooks and text files given, by sha256: the base of a
-  three-way merge. Pruned to the versions the record still names.
+- ``bases/``: the notebooks given, by sha256, in one pack per seed (``bases.py``): the
+  base of a three-way merge. Pruned to the versions the record still names.
 - ``report.json``, ``lock``, ``tmp/`` (temporary files, same filesystem as the module),
   ``removed/`` (files the course dropped), ``init/`` (markers of first-run steps).
 """
@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import contextlib
-import gzip
 import json
 import os
 import shutil
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .atomic import BOOKKEEPING, hash_file, lstat_or_none, write_bytes
+from .bases import MergeBases
 from .errors import UnsafePath
 
 RECORD_VERSION = 1
@@ -65,6 +65,7 @@ class Bookkeeping:
         self.applied_path = self.dir / "applied"
         self.report_path = self.dir / "report.json"
         self.lock_path = self.dir / "lock"
+        self._bases: MergeBases | None = None
 
     def prepare(self) -> None:
         for folder in (self.dir, self.tmp, self.bases, self.init):
@@ -127,42 +128,32 @@ class Bookkeeping:
 
     # -- bases ---------------------------------------------------------------------------
 
-    def base_path(self, sha: str) -> Path:
-        return self.bases / sha[:2] / f"{sha}.gz"
+    @property
+    def bases_store(self) -> MergeBases:
+        if self._bases is None:
+            self._bases = MergeBases(self.bases, self.tmp)
+        return self._bases
 
-    def store_base(self, sha: str, source: Path) -> None:
-        target = self.base_path(sha)
-        if target.exists():
-            return
-        target.parent.mkdir(exist_ok=True)
-        # Level 1: notebooks still shrink several times over, at a fraction of level 6's
-        # time. No fsync: a base damaged by a power cut fails gzip's CRC when read, and
-        # that notebook then gets the course's copy beside it instead of a merge.
-        data = gzip.compress(Path(source).read_bytes(), compresslevel=1, mtime=0)
-        write_bytes(target, data, self.tmp, 0o600, sync=False)
+    def store_base(self, sha: str, source: str | Path) -> None:
+        """Keep ``source`` as a merge base; written at the next record save, before it."""
+        self.bases_store.add(sha, source)
 
     def read_base(self, sha: str) -> bytes | None:
-        try:
-            return gzip.decompress(self.base_path(sha).read_bytes())
-        except (OSError, EOFError, gzip.BadGzipFile):
-            return None
+        return self.bases_store.read(sha)
 
     def prune_bases(self, keep: set[str]) -> None:
-        for folder in list(os.scandir(self.bases)):
-            if not folder.is_dir(follow_symlinks=False):
-                continue
-            for entry in os.scandir(folder.path):
-                if entry.name.removesuffix(".gz") not in keep:
-                    os.unlink(entry.path)
-            if not any(os.scandir(folder.path)):
-                shutil.rmtree(folder.path, ignore_errors=True)
+        self.bases_store.prune(keep)
 
 
-def wants_base(path: Path, size: int) -> bool:
+def wants_base(path: str | Path) -> bool:
     """Only notebooks keep a merge base: they are the only files merged (any other file
     changed by both sides gets the course's copy beside it), and compressing a base for
     every text file made a first seed many times slower than a copy."""
-    return path.suffix == ".ipynb"
+    return os.fspath(path).endswith(".ipynb")
+
+
+def _json_int(value: int | None) -> str:
+    return "null" if value is None else str(value)
 
 
 class Record:
@@ -192,25 +183,17 @@ class Record:
         return self.book.record_path.exists()
 
     def save(self) -> None:
-        data = {
-            "version": RECORD_VERSION,
-            "files": {
-                rel: {
-                    "sha256": g.sha256,
-                    "size": g.size,
-                    "mtime_ns": g.mtime_ns,
-                    "ctime_ns": g.ctime_ns,
-                }
-                for rel, g in sorted(self.files.items())
-            },
-        }
-        write_bytes(
-            # Compact: an indent would take the pure-Python encoder, several times slower.
-            self.book.record_path,
-            json.dumps(data, separators=(",", ":")).encode(),
-            self.book.tmp,
-            0o600,
+        # The bases first: the record never names a notebook whose base is still to come.
+        self.book.bases_store.flush()
+        # Built as text: 2,000 small dicts set off a full garbage collection of the
+        # server's heap, which cost more than writing the file. Same JSON as json.dumps.
+        entries = ",".join(
+            f'{json.dumps(rel)}:{{"sha256":"{g.sha256}","size":{_json_int(g.size)},'
+            f'"mtime_ns":{_json_int(g.mtime_ns)},"ctime_ns":{_json_int(g.ctime_ns)}}}'
+            for rel, g in sorted(self.files.items())
         )
+        text = f'{{"version":{RECORD_VERSION},"files":{{{entries}}}}}'
+        write_bytes(self.book.record_path, text.encode(), self.book.tmp, 0o600)
 
     def give(self, rel: str, sha: str, info: os.stat_result | None) -> None:
         if info is None:

@@ -27,7 +27,7 @@ _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
 @dataclass
 class StagedFile:
     rel: str  # relative to the module folder; its first part is the staged folder
-    source: Path
+    source: str  # the course file's path
     mode: int
 
 
@@ -49,30 +49,32 @@ def add_folder(
     exists by the time of the rename (nothing of the student's is touched), or an
     ``OSError`` from writing (the staged folder is removed).
     """
-    staging = Path(os.fsdecode(tmp_dir)) / f"folder-{os.getpid()}-{top}"
+    staging = os.path.join(os.fsdecode(tmp_dir), f"folder-{os.getpid()}-{top}")
     made: set[str] = set()
     written: dict[str, os.stat_result] = {}
     try:
         os.mkdir(staging, 0o755)
+        # Plain strings and descriptors: Path objects per file cost as much as the copy.
         for file in files:
             parts = file.rel.split("/")
-            folder = staging
-            for depth, part in enumerate(parts[1:-1], start=1):
-                folder = folder / part
-                key = "/".join(parts[: depth + 1])
-                if key not in made:
-                    os.mkdir(folder, 0o755)
-                    made.add(key)
-            target = folder / parts[-1]
-            atomic.fault_point(str(target))  # looked up each time: tests replace it
-            fd = os.open(target, _CREATE, 0o600)
+            for depth in range(2, len(parts)):
+                folder = "/".join(parts[1:depth])
+                if folder not in made:
+                    os.mkdir(os.path.join(staging, folder), 0o755)
+                    made.add(folder)
+            target = os.path.join(staging, *parts[1:])
+            atomic.fault_point(target)  # looked up each time: tests replace it
+            source = os.open(file.source, os.O_RDONLY)
             try:
-                with open(file.source, "rb") as src:
-                    kernel_copy(src.fileno(), fd)
-                os.fchmod(fd, file.mode)
-                written[file.rel] = os.fstat(fd)
+                fd = os.open(target, _CREATE, 0o600)
+                try:
+                    kernel_copy(source, fd)
+                    os.fchmod(fd, file.mode)
+                    written[file.rel] = os.fstat(fd)
+                finally:
+                    os.close(fd)
             finally:
-                os.close(fd)
+                os.close(source)
             done(file)
         atomic.fault_point(str(root / top))
         if os.path.lexists(root / top):

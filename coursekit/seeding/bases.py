@@ -1,0 +1,201 @@
+"""Merge bases: the notebooks a student was given, kept for three-way merges.
+
+A base is needed only when the course and the student both change a notebook, long after
+the seed that gave it, when the image no longer holds that version. Each seed appends the
+bases it gives to one *pack*, ``bases/<name>.pack``, beside a small ``<name>.idx`` (JSON:
+sha256 -> [offset, size]). One file per seed instead of one per notebook: a first seed of
+600 notebooks creates two files, not 600, and the bytes are copied by the kernel.
+
+Packs are not compressed (notebook outputs are mostly base64 images, which do not shrink,
+and compressing cost a first seed more than copying the course) nor fsynced: every read is
+checked against its sha256, and a base that fails the check is treated as missing, so that
+notebook gets the course's copy beside the student's instead of a merge. Nothing is lost.
+
+A pack is visible only once its index is in place (the index is renamed in last). Pruning
+drops packs no longer named by the record and rewrites those that are mostly dead, or
+gathers them all into one when a module has collected many.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import json
+import os
+import secrets
+import shutil
+from pathlib import Path
+
+from .atomic import kernel_copy
+
+PACK, INDEX = ".pack", ".idx"
+MAX_PACKS = 8
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+
+
+class MergeBases:
+    def __init__(self, folder: Path, tmp: Path) -> None:
+        self.folder = Path(folder)
+        self.tmp = Path(tmp)
+        self._pending: dict[str, str] = {}
+        self._index: dict[str, tuple[str, int, int]] | None = None  # sha -> pack, offset, size
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _packs(self) -> dict[str, dict[str, list[int]]]:
+        """Every complete pack: name -> its index."""
+        packs = {}
+        for entry in os.scandir(self.folder):
+            if not entry.name.endswith(INDEX):
+                continue
+            try:
+                with open(entry.path, encoding="utf-8") as stream:
+                    packs[entry.name[: -len(INDEX)]] = json.load(stream)
+            except (OSError, ValueError):
+                continue  # a damaged index: its bases are missing, merges fall back
+        return packs
+
+    def _loaded(self) -> dict[str, tuple[str, int, int]]:
+        if self._index is None:
+            self._index = {
+                sha: (name, offset, size)
+                for name, entries in self._packs().items()
+                for sha, (offset, size) in entries.items()
+            }
+        return self._index
+
+    def read(self, sha: str) -> bytes | None:
+        """The base with this sha256, or None when it is missing or damaged."""
+        found = self._loaded().get(sha)
+        try:
+            if found is None:
+                data = self._read_loose(sha)
+            else:
+                name, offset, size = found
+                with open(self.folder / f"{name}{PACK}", "rb") as stream:
+                    stream.seek(offset)
+                    data = stream.read(size)
+        except (OSError, EOFError, gzip.BadGzipFile):
+            return None
+        return data if hashlib.sha256(data).hexdigest() == sha else None
+
+    def _read_loose(self, sha: str) -> bytes:
+        """A base kept as ``bases/<sha[:2]>/<sha>.gz`` by coursekit before packs."""
+        return gzip.decompress((self.folder / sha[:2] / f"{sha}.gz").read_bytes())
+
+    # -- writing -------------------------------------------------------------------------
+
+    def add(self, sha: str, source: Path | str) -> None:
+        """Keep ``source`` (whose content has this sha256) as a base at the next flush."""
+        if sha not in self._pending and sha not in self._loaded():
+            self._pending[sha] = os.fspath(source)
+
+    def flush(self) -> None:
+        """Write the bases added since the last flush as one pack."""
+        if not self._pending:
+            return
+        name, entries = self._write_pack(
+            (sha, source, 0, None) for sha, source in self._pending.items()
+        )
+        self._pending.clear()
+        index = self._loaded()
+        for sha, (offset, size) in entries.items():
+            index[sha] = (name, offset, size)
+
+    def _write_pack(self, sources) -> tuple[str, dict[str, list[int]]]:
+        """A new pack from ``(sha, path, offset, size or None for the whole file)``;
+        returns its name and index. Visible only once both files are in place."""
+        name = f"{os.getpid()}-{secrets.token_hex(6)}"
+        pack_tmp = self.tmp / f"{name}{PACK}"
+        entries: dict[str, list[int]] = {}
+        fd = os.open(pack_tmp, _CREATE, 0o600)
+        try:
+            at = 0
+            for sha, source, offset, size in sources:
+                with open(source, "rb") as src:
+                    if size is None:
+                        kernel_copy(src.fileno(), fd)
+                    else:
+                        src.seek(offset)
+                        data = src.read(size)
+                        if len(data) != size:
+                            continue  # a damaged pack: that base is gone, merges fall back
+                        _write_all(fd, data)
+                end = os.lseek(fd, 0, os.SEEK_CUR)
+                entries[sha] = [at, end - at]
+                at = end
+        finally:
+            os.close(fd)
+        index_tmp = self.tmp / f"{name}{INDEX}"
+        index_tmp.write_text(json.dumps(entries, separators=(",", ":")), encoding="utf-8")
+        os.rename(pack_tmp, self.folder / f"{name}{PACK}")
+        os.rename(index_tmp, self.folder / f"{name}{INDEX}")
+        return name, entries
+
+    # -- pruning -------------------------------------------------------------------------
+
+    def prune(self, keep: set[str]) -> None:
+        """Drop bases the record no longer names; rewrite packs that are mostly dead."""
+        self.flush()
+        packs = self._packs()
+        rewrite: dict[str, dict[str, list[int]]] = {}
+        for name, entries in packs.items():
+            live = {sha: e for sha, e in entries.items() if sha in keep}
+            if not live:
+                self._drop(name)
+            elif len(packs) > MAX_PACKS or 2 * sum(s for _, s in live.values()) < _size(
+                self.folder / f"{name}{PACK}"
+            ):
+                rewrite[name] = live
+        if len(rewrite) > 1 or any(len(packs[n]) != len(live) for n, live in rewrite.items()):
+            seen: set[str] = set()
+            sources = []
+            for name, live in rewrite.items():
+                for sha, (offset, size) in live.items():
+                    if sha not in seen:
+                        seen.add(sha)
+                        sources.append((sha, self.folder / f"{name}{PACK}", offset, size))
+            self._write_pack(sources)
+            for name in rewrite:
+                self._drop(name)
+        self._prune_loose(keep)
+        self._remove_strays()
+        self._index = None
+
+    def _drop(self, name: str) -> None:
+        for suffix in (INDEX, PACK):  # the index first: a pack without one is a stray
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.folder / f"{name}{suffix}")
+
+    def _remove_strays(self) -> None:
+        """Packs whose index never arrived (a seed killed while writing them)."""
+        names = {e.name for e in os.scandir(self.folder)}
+        for file in names:
+            if file.endswith(PACK) and f"{file[: -len(PACK)]}{INDEX}" not in names:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.folder / file)
+
+    def _prune_loose(self, keep: set[str]) -> None:
+        for folder in list(os.scandir(self.folder)):
+            if not folder.is_dir(follow_symlinks=False):
+                continue
+            for entry in os.scandir(folder.path):
+                if entry.name.removesuffix(".gz") not in keep:
+                    os.unlink(entry.path)
+            if not any(os.scandir(folder.path)):
+                shutil.rmtree(folder.path, ignore_errors=True)
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write a base kept by an older pack (compaction is rare, the bases small)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
