@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,25 @@ def test_bases_kept_one_file_each_by_older_versions_are_still_read_and_pruned(st
     assert store.read(digest) == data
     store.prune(set())
     assert not loose.parent.exists()
+
+
+def test_a_base_taken_from_an_open_file_leaves_its_position_alone(tmp_path, store):
+    digest, path = given(tmp_path, "a.ipynb", b"0123456789" * 100)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.lseek(fd, 500, os.SEEK_SET)  # where the seed's own copy of the file stopped
+        store.add_open(digest, fd)
+        assert os.lseek(fd, 0, os.SEEK_CUR) == 500
+    finally:
+        os.close(fd)
+    store.flush()
+    assert reopened(store).read(digest) == b"0123456789" * 100
+
+
+def test_a_pack_discarded_after_an_error_is_never_visible(tmp_path, store):
+    digest, path = given(tmp_path, "a.ipynb", b"a notebook")
+    store.add(digest, path)
+    store.discard()
+    store.flush()  # nothing left to flush
+    assert list(store.folder.iterdir()) == []
+    assert reopened(store).read(digest) is None

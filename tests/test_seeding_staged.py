@@ -64,7 +64,7 @@ def test_a_folder_that_appears_before_the_rename_is_left_alone(tmp_path):
     source = tmp_path / "source.txt"
     source.write_text("course")
 
-    def student_makes_the_folder(_file):
+    def student_makes_the_folder(_file, _source):
         (root / "week-1").mkdir(exist_ok=True)
         (root / "week-1" / "mine.txt").write_text("mine")
 

@@ -103,24 +103,24 @@ class Applier:
             if action.kind == "add" and "/" in action.rel:
                 folders.setdefault(action.rel.split("/", 1)[0], []).append(action)
         added: set[str] = set()
-        sizes = {a.rel: a.course.size for group in folders.values() for a in group}
+        by_rel = {a.rel: a for group in folders.values() for a in group}
+
+        def written_one(file: StagedFile, source: int) -> None:
+            course = by_rel[file.rel].course
+            if wants_base(course.location):
+                self.book.bases_store.add_open(course.sha256, source)
+            self.progress.advance(course.size, file.rel)
+
         for top, group in folders.items():
             if lstat_or_none(self.root / top) is not None:
                 continue
             before = (self.progress.state.files_done, self.progress.state.bytes_done)
-            by_rel = {a.rel: a for a in group}
             files = [
                 StagedFile(a.rel, a.course.location, 0o755 if a.course.executable else 0o644)
                 for a in group
             ]
             try:
-                written = add_folder(
-                    self.root,
-                    self.book.tmp,
-                    top,
-                    files,
-                    lambda f: self.progress.advance(sizes[f.rel], f.rel),
-                )
+                written = add_folder(self.root, self.book.tmp, top, files, written_one)
             except (FolderAppeared, OSError):
                 self.progress.update(files_done=before[0], bytes_done=before[1])
                 continue

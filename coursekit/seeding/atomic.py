@@ -171,11 +171,13 @@ def copy_file(
     return sha, os.lstat(target)
 
 
-def kernel_copy(src: int, dst: int) -> None:
-    """Copy a whole file between descriptors in the kernel (no bytes through Python)."""
+def kernel_copy(src: int, dst: int, src_offset: int | None = None) -> None:
+    """Copy a whole file between descriptors in the kernel (no bytes through Python).
+
+    With ``src_offset``, ``src`` is read from there on without moving its position."""
     while True:
         try:
-            sent = os.copy_file_range(src, dst, CHUNK * 8)
+            sent = os.copy_file_range(src, dst, CHUNK * 8, src_offset)
         except OSError as err:
             # Not supported between these filesystems (or by this kernel): copy by hand
             # from where the kernel stopped.
@@ -184,7 +186,16 @@ def kernel_copy(src: int, dst: int) -> None:
             break
         if sent == 0:
             return
-    while chunk := os.read(src, CHUNK):
+        if src_offset is not None:
+            src_offset += sent
+    while True:
+        if src_offset is None:
+            chunk = os.read(src, CHUNK)
+        else:
+            chunk = os.pread(src, CHUNK, src_offset)
+            src_offset += len(chunk)
+        if not chunk:
+            return
         view = memoryview(chunk)
         while view:  # a write may be short (a nearly full disk): the next one says why
             view = view[os.write(dst, view) :]

@@ -4,7 +4,8 @@ A base is needed only when the course and the student both change a notebook, lo
 the seed that gave it, when the image no longer holds that version. Each seed appends the
 bases it gives to one *pack*, ``bases/<name>.pack``, beside a small ``<name>.idx`` (JSON:
 sha256 -> [offset, size]). One file per seed instead of one per notebook: a first seed of
-600 notebooks creates two files, not 600, and the bytes are copied by the kernel.
+600 notebooks creates two files, not 600, and the kernel copies each notebook into the pack
+from the descriptor the seed already has open to copy it into the module.
 
 Packs are not compressed (notebook outputs are mostly base64 images, which do not shrink,
 and compressing cost a first seed more than copying the course) nor fsynced: every read is
@@ -38,7 +39,7 @@ class MergeBases:
     def __init__(self, folder: Path, tmp: Path) -> None:
         self.folder = Path(folder)
         self.tmp = Path(tmp)
-        self._pending: dict[str, str] = {}
+        self._writer: _PackWriter | None = None  # the bases added since the last flush
         self._index: dict[str, tuple[str, int, int]] | None = None  # sha -> pack, offset, size
 
     # -- reading -------------------------------------------------------------------------
@@ -87,51 +88,42 @@ class MergeBases:
     # -- writing -------------------------------------------------------------------------
 
     def add(self, sha: str, source: Path | str) -> None:
-        """Keep ``source`` (whose content has this sha256) as a base at the next flush."""
-        if sha not in self._pending and sha not in self._loaded():
-            self._pending[sha] = os.fspath(source)
+        """Keep ``source`` (whose content has this sha256) as a base from the next flush."""
+        if not self._wanted(sha):
+            return
+        fd = os.open(source, os.O_RDONLY)
+        try:
+            self.add_open(sha, fd)
+        finally:
+            os.close(fd)
+
+    def add_open(self, sha: str, fd: int) -> None:
+        """:meth:`add` from an open descriptor of the file, read from its start; its
+        position is left alone."""
+        if self._wanted(sha):
+            if self._writer is None:
+                self._writer = _PackWriter(self.tmp)
+            self._writer.append(sha, fd, 0)
+
+    def _wanted(self, sha: str) -> bool:
+        return sha not in self._loaded() and (self._writer is None or sha not in self._writer)
 
     def flush(self) -> None:
-        """Write the bases added since the last flush as one pack."""
-        if not self._pending:
+        """Put the pack of the bases added since the last flush in place."""
+        if self._writer is None:
             return
-        name, entries = self._write_pack(
-            (sha, source, 0, None) for sha, source in self._pending.items()
-        )
-        self._pending.clear()
+        writer, self._writer = self._writer, None
+        name, entries = writer.finish(self.folder)
         index = self._loaded()
         for sha, (offset, size) in entries.items():
             index[sha] = (name, offset, size)
 
-    def _write_pack(self, sources) -> tuple[str, dict[str, list[int]]]:
-        """A new pack from ``(sha, path, offset, size or None for the whole file)``;
-        returns its name and index. Visible only once both files are in place."""
-        name = f"{os.getpid()}-{secrets.token_hex(6)}"
-        pack_tmp = self.tmp / f"{name}{PACK}"
-        entries: dict[str, list[int]] = {}
-        fd = os.open(pack_tmp, _CREATE, 0o600)
-        try:
-            at = 0
-            for sha, source, offset, size in sources:
-                with open(source, "rb") as src:
-                    if size is None:
-                        kernel_copy(src.fileno(), fd)
-                    else:
-                        src.seek(offset)
-                        data = src.read(size)
-                        if len(data) != size:
-                            continue  # a damaged pack: that base is gone, merges fall back
-                        _write_all(fd, data)
-                end = os.lseek(fd, 0, os.SEEK_CUR)
-                entries[sha] = [at, end - at]
-                at = end
-        finally:
-            os.close(fd)
-        index_tmp = self.tmp / f"{name}{INDEX}"
-        index_tmp.write_text(json.dumps(entries, separators=(",", ":")), encoding="utf-8")
-        os.rename(pack_tmp, self.folder / f"{name}{PACK}")
-        os.rename(index_tmp, self.folder / f"{name}{INDEX}")
-        return name, entries
+    def discard(self) -> None:
+        """Close the pack being written without putting it in place (``tmp/`` is cleared
+        by the next seed); the bases in it were never named by a saved record."""
+        if self._writer is not None:
+            os.close(self._writer.fd)
+            self._writer = None
 
     # -- pruning -------------------------------------------------------------------------
 
@@ -149,14 +141,16 @@ class MergeBases:
             ):
                 rewrite[name] = live
         if len(rewrite) > 1 or any(len(packs[n]) != len(live) for n, live in rewrite.items()):
-            seen: set[str] = set()
-            sources = []
+            writer = _PackWriter(self.tmp)
             for name, live in rewrite.items():
-                for sha, (offset, size) in live.items():
-                    if sha not in seen:
-                        seen.add(sha)
-                        sources.append((sha, self.folder / f"{name}{PACK}", offset, size))
-            self._write_pack(sources)
+                fd = os.open(self.folder / f"{name}{PACK}", os.O_RDONLY)
+                try:
+                    for sha, (offset, size) in live.items():
+                        if sha not in writer:
+                            writer.append(sha, fd, offset, size)
+                finally:
+                    os.close(fd)
+            writer.finish(self.folder)
             for name in rewrite:
                 self._drop(name)
         self._prune_loose(keep)
@@ -187,15 +181,47 @@ class MergeBases:
                 shutil.rmtree(folder.path, ignore_errors=True)
 
 
+class _PackWriter:
+    """One pack being written in ``tmp``, invisible until :meth:`finish`."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.name = f"{os.getpid()}-{secrets.token_hex(6)}"
+        self.tmp = Path(tmp)
+        self.entries: dict[str, list[int]] = {}
+        self.fd = os.open(self.tmp / f"{self.name}{PACK}", _CREATE, 0o600)
+        self.at = 0
+
+    def __contains__(self, sha: str) -> bool:
+        return sha in self.entries
+
+    def append(self, sha: str, fd: int, offset: int, size: int | None = None) -> None:
+        """Append ``fd`` from ``offset`` (all of it, or ``size`` bytes of an older pack;
+        a pack cut short loses that base, and its merges fall back)."""
+        if size is None:
+            kernel_copy(fd, self.fd, offset)
+        else:
+            data = os.pread(fd, size, offset)
+            if len(data) != size:
+                return
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self.fd, view) :]
+        end = os.lseek(self.fd, 0, os.SEEK_CUR)
+        self.entries[sha] = [self.at, end - self.at]
+        self.at = end
+
+    def finish(self, folder: Path) -> tuple[str, dict[str, list[int]]]:
+        """Move the pack, then its index, into ``folder``; returns the name and index."""
+        os.close(self.fd)
+        index_tmp = self.tmp / f"{self.name}{INDEX}"
+        index_tmp.write_text(json.dumps(self.entries, separators=(",", ":")), encoding="utf-8")
+        os.rename(self.tmp / f"{self.name}{PACK}", folder / f"{self.name}{PACK}")
+        os.rename(index_tmp, folder / f"{self.name}{INDEX}")
+        return self.name, self.entries
+
+
 def _size(path: Path) -> int:
     try:
         return os.stat(path).st_size
     except FileNotFoundError:
         return 0
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    """Write a base kept by an older pack (compaction is rare, the bases small)."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]

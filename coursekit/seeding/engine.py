@@ -96,7 +96,7 @@ def seed_module(
     if quick is None or book.applied().get("quick") != quick:
         content = gather(module, cache_dir)
         report.errors.extend(content.errors)
-    with module_lock(book, lock_timeout):
+    with module_lock(book, lock_timeout), contextlib.closing(book):
         book.clear_tmp()
         applied = book.applied()
         if quick is not None and applied.get("quick") == quick and book.record_path.exists():
@@ -178,7 +178,7 @@ def restore_original(module: Module, workspace: Path, paths: list[str] | None) -
     book.prepare()
     restored, backups = [], []
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    with module_lock(book, 60.0):
+    with module_lock(book, 60.0), contextlib.closing(book):
         book.clear_tmp()
         record = Record.load(book)
         if wanted is None:

@@ -144,6 +144,11 @@ class Bookkeeping:
     def prune_bases(self, keep: set[str]) -> None:
         self.bases_store.prune(keep)
 
+    def close(self) -> None:
+        """Let go of a pack of bases left unsaved by a seed that stopped on an error."""
+        if self._bases is not None:
+            self._bases.discard()
+
 
 def wants_base(path: str | Path) -> bool:
     """Only notebooks keep a merge base: they are the only files merged (any other file

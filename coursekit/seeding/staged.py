@@ -40,14 +40,15 @@ def add_folder(
     tmp_dir: Path,
     top: str,
     files: Iterable[StagedFile],
-    done: Callable[[StagedFile], None],
+    done: Callable[[StagedFile, int], None],
 ) -> dict[str, os.stat_result]:
     """Build ``top`` with ``files`` under ``tmp_dir`` and rename it to ``root/top``.
 
-    Returns each file's stat (unchanged by the folder's rename). ``done`` is called after
-    each file is written, for progress. Raises :class:`FolderAppeared` when ``root/top``
-    exists by the time of the rename (nothing of the student's is touched), or an
-    ``OSError`` from writing (the staged folder is removed).
+        Returns each file's stat (unchanged by the folder's rename). ``done`` is called after
+        each file is written, with the course file still open (for progress, and to keep a
+    merge base without opening the file again). Raises :class:`FolderAppeared` when ``root/top``
+        exists by the time of the rename (nothing of the student's is touched), or an
+        ``OSError`` from writing (the staged folder is removed).
     """
     staging = os.path.join(os.fsdecode(tmp_dir), f"folder-{os.getpid()}-{top}")
     made: set[str] = set()
@@ -73,9 +74,9 @@ def add_folder(
                     written[file.rel] = os.fstat(fd)
                 finally:
                     os.close(fd)
+                done(file, source)
             finally:
                 os.close(source)
-            done(file)
         atomic.fault_point(str(root / top))
         if os.path.lexists(root / top):
             raise FolderAppeared(top)
