@@ -137,7 +137,7 @@ def test_a_student_lists_only_their_own_submissions_with_feedback(people, cycle)
 
 def test_the_servers_are_given_no_exchange_folder(people, cycle):
     for person in people.values():
-        assert (person.exchange_root / MODULE / "submissions").is_dir()  # the service's disk
+        assert (person.exchange_root / "content" / MODULE / "submissions").is_dir()  # its disk
         assert str(person.exchange_root) not in json.dumps(person.env)
         assert person.exchange.startswith("http")
 

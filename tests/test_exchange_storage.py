@@ -3,9 +3,12 @@ submissions."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import tarfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -44,11 +47,23 @@ def upload(storage: ExchangeStorage, data: bytes):
 
 
 @pytest.fixture
-def storage(tmp_path) -> ExchangeStorage:
-    store = ExchangeStorage(tmp_path / "exchange", max_upload_bytes=64 * 1024)
+def storage(tmp_path, exchange_db_url):
+    """A storage with ps1 released, once with SQLite and once with PostgreSQL."""
+    store = ExchangeStorage(tmp_path / "exchange", 64 * 1024, exchange_db_url)
     release = tar_of({"problem1.ipynb": b"{}", "data/input.csv": b"a,b\n"})
     store.release(COURSE, ASSIGNMENT, upload(store, release), sha(release))
-    return store
+    yield store
+    store.close()
+
+
+@contextlib.contextmanager
+def reopened(storage: ExchangeStorage):
+    """The same storage as a restarted service would open it."""
+    again = ExchangeStorage(storage.root, storage.max_upload_bytes, storage.db_url)
+    try:
+        yield again
+    finally:
+        again.close()
 
 
 def test_release_is_listed_with_its_files_and_checksum(storage):
@@ -134,11 +149,78 @@ def test_a_crash_mid_upload_loses_nothing_already_submitted(storage):
     # A second upload dies half way: the process never reaches finish or commit.
     dying = storage.begin_upload(None)
     dying.write(tar_of({"problem1.ipynb": b"second"})[:20])
-    reopened = ExchangeStorage(storage.root, storage.max_upload_bytes)
-    [kept] = reopened.submissions(COURSE, "alice")
-    assert kept["submission_id"] == receipt["submission_id"]
-    path, meta = reopened.submission_archive(COURSE, "alice", ASSIGNMENT, kept["submission_id"])
-    assert sha(path.read_bytes()) == meta["sha256"] == sha(first)
+    assert_only_submission_is(storage, receipt, first)
+
+
+def assert_only_submission_is(storage: ExchangeStorage, receipt: dict, data: bytes) -> None:
+    """After a restart, alice's one submission is ``receipt``, its archive intact."""
+    with reopened(storage) as again:
+        [kept] = again.submissions(COURSE, "alice")
+        assert kept["submission_id"] == receipt["submission_id"]
+        path, meta = again.submission_archive(COURSE, "alice", ASSIGNMENT, kept["submission_id"])
+        assert sha(path.read_bytes()) == meta["sha256"] == sha(data)
+
+
+def test_a_crash_between_the_archive_and_its_row_shows_nothing_new(storage, monkeypatch):
+    first = tar_of({"problem1.ipynb": b"first"})
+    receipt = storage.submit(COURSE, ASSIGNMENT, "alice", upload(storage, first), sha(first))
+    store_blob = storage._store_blob
+
+    def killed_after_the_archive(upload, blob):
+        store_blob(upload, blob)
+        raise KeyboardInterrupt  # stands for a kill: the row is never written
+
+    monkeypatch.setattr(storage, "_store_blob", killed_after_the_archive)
+    second = tar_of({"problem1.ipynb": b"second"})
+    with pytest.raises(KeyboardInterrupt):
+        storage.submit(COURSE, ASSIGNMENT, "alice", upload(storage, second), sha(second))
+    assert_only_submission_is(storage, receipt, first)
+    # The second archive is on disk, named by no row: an orphan, never a row without one.
+    archives = sorted((storage.content / COURSE / "submissions" / "alice").rglob("*.tar.gz"))
+    assert len(archives) == 2
+
+
+def test_submissions_at_the_same_moment_are_all_recorded(storage):
+    students = [f"student{n}" for n in range(8)]
+    everyone_ready = threading.Barrier(len(students))
+
+    def submit(student: str) -> dict:
+        data = tar_of({"problem1.ipynb": student.encode()})
+        up = upload(storage, data)
+        everyone_ready.wait()
+        return storage.submit(COURSE, ASSIGNMENT, student, up, sha(data))
+
+    with ThreadPoolExecutor(len(students)) as pool:
+        receipts = list(pool.map(submit, students))
+    listed = storage.submissions(COURSE)
+    assert sorted(s["submission_id"] for s in listed) == sorted(
+        r["submission_id"] for r in receipts
+    )
+    for receipt in receipts:
+        path, meta = storage.submission_archive(
+            COURSE, receipt["student_id"], ASSIGNMENT, receipt["submission_id"]
+        )
+        assert sha(path.read_bytes()) == meta["sha256"] == receipt["sha256"]
+
+
+def test_a_student_lists_and_opens_only_their_own_submissions(storage):
+    data = tar_of({"problem1.ipynb": b"{}"})
+    alice = storage.submit(COURSE, ASSIGNMENT, "alice", upload(storage, data), None)
+    bob = storage.submit(COURSE, ASSIGNMENT, "bob", upload(storage, data), None)
+    assert [s["student_id"] for s in storage.submissions(COURSE, "alice")] == ["alice"]
+    assert [s["student_id"] for s in storage.submissions(COURSE, "bob")] == ["bob"]
+    # A submission id is found only under its own student and course.
+    with pytest.raises(NotFound):
+        storage.submission_archive(COURSE, "bob", ASSIGNMENT, alice["submission_id"])
+    with pytest.raises(NotFound):
+        storage.submission_archive("M269-25J", "alice", ASSIGNMENT, alice["submission_id"])
+    assert storage.submissions("M269-25J") == []
+    storage.return_feedback(
+        COURSE, "bob", ASSIGNMENT, bob["submission_id"], upload(storage, data), None
+    )
+    assert storage.submissions(COURSE, "alice")[0]["feedback"] is None
+    with pytest.raises(NotFound):
+        storage.feedback_archive(COURSE, "alice", ASSIGNMENT, bob["submission_id"])
 
 
 def test_only_released_assignments_can_be_submitted(storage):
@@ -172,8 +254,11 @@ def test_rereleasing_replaces_the_files_whole(storage):
     storage.release(COURSE, ASSIGNMENT, upload(storage, new), sha(new))
     path, meta = storage.release_archive(COURSE, ASSIGNMENT)
     assert path.read_bytes() == new and meta["files"] == ["problem1.ipynb"]
+    released = storage.content / COURSE / "releases" / ASSIGNMENT
+    assert list(released.iterdir()) == [path]  # the replaced archive is gone
     storage.unrelease(COURSE, ASSIGNMENT)
     assert storage.releases(COURSE) == []
+    assert list(released.iterdir()) == []
 
 
 def test_a_release_carries_its_due_date_and_refuses_a_bad_one(storage):
