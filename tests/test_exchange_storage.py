@@ -11,8 +11,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlalchemy.engine import make_url
 
-from coursekit.errors import BadRequest, NotFound
+from coursekit.errors import BadRequest, CourseKitError, NotFound
 from coursekit.exchange.storage import (
     INCOMING,
     ExchangeStorage,
@@ -20,6 +21,8 @@ from coursekit.exchange.storage import (
     TooLarge,
     check_id,
 )
+
+from . import postgres
 
 COURSE, ASSIGNMENT = "TM351-25J", "ps1"
 
@@ -268,3 +271,30 @@ def test_a_release_carries_its_due_date_and_refuses_a_bad_one(storage):
     with pytest.raises(BadRequest):
         storage.release(COURSE, "ps3", upload(storage, data), None, "next tuesday")
     assert [r["assignment_id"] for r in storage.releases(COURSE)] == [ASSIGNMENT, "ps2"]
+
+
+def test_a_database_that_goes_away_is_a_503_with_a_code(tmp_path, postgres_server):
+    with postgres_server.new_database() as url:
+        store = ExchangeStorage(tmp_path / "exchange", db_url=url)
+        postgres_server.execute(f"DROP DATABASE {make_url(url).database} WITH (FORCE)")
+        with pytest.raises(CourseKitError) as refused:
+            store.releases(COURSE)
+        store.close()
+    assert (refused.value.status, refused.value.code) == (503, "exchange-db-unavailable")
+    assert "socket" not in refused.value.message  # where the database is stays in the log
+
+
+@pytest.mark.parametrize("url", ["mysql://x@db/exchange", "oracle://x@db/exchange"])
+def test_only_sqlite_and_postgresql_catalogs_are_accepted(tmp_path, url):
+    with pytest.raises(CourseKitError, match="not supported"):
+        ExchangeStorage(tmp_path / "exchange", db_url=url)
+
+
+@pytest.mark.parametrize(
+    ("ci", "outcome"), [("true", pytest.fail.Exception), ("", pytest.skip.Exception)]
+)
+def test_without_postgresql_ci_fails_and_a_workstation_skips(monkeypatch, ci, outcome):
+    monkeypatch.setattr(postgres, "BIN", None)
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="apt-get install postgresql"):
+        postgres.require_binaries()

@@ -9,12 +9,17 @@ Rows come back as ``(blob, meta)``: the blob path stays inside the service.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import Iterator
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, make_url
 
 from ..errors import CourseKitError
 
+log = logging.getLogger("coursekit.exchange")
 SUPPORTED = ("sqlite", "postgresql")
 
 schema = sa.MetaData()
@@ -66,6 +71,15 @@ feedback = sa.Table(
 )
 
 Row = tuple[str, dict]
+
+
+class CatalogUnavailable(CourseKitError):
+    """The database cannot be reached (or is locked for longer than the wait)."""
+
+    code = "exchange-db-unavailable"
+    status = 503
+
+
 # Lists are sorted in Python, not by ORDER BY: a PostgreSQL collation may order ids
 # differently from SQLite, and both backends must answer alike.
 SUBMISSION_ORDER = ("student_id", "assignment_id", "submission_id")
@@ -108,7 +122,8 @@ class Catalog:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = sa.create_engine(self.url, pool_pre_ping=True)
-        schema.create_all(self.engine)  # only what is missing: safe at every start
+        with self._transaction() as conn:
+            schema.create_all(conn)  # only what is missing: safe at every start
 
     def close(self) -> None:
         self.engine.dispose()
@@ -125,7 +140,7 @@ class Catalog:
     def delete_release(self, course: str, assignment: str) -> str | None:
         """Withdraw a release; returns its archive (to delete), or None if not released."""
         key = _where(releases, course_id=course, assignment_id=assignment)
-        with self.engine.begin() as conn:
+        with self._transaction() as conn:
             old = _blob_where(conn, releases, key)
             conn.execute(releases.delete().where(key))
         return old
@@ -139,7 +154,7 @@ class Catalog:
 
     # -- submissions ---------------------------------------------------------------------
     def add_submission(self, meta: dict, blob: str) -> None:
-        with self.engine.begin() as conn:
+        with self._transaction() as conn:
             conn.execute(submissions.insert().values(**meta, blob=blob))
 
     def submissions(
@@ -172,13 +187,26 @@ class Catalog:
     # -- one transaction each ------------------------------------------------------------
     def _put(self, table: sa.Table, meta: dict, blob: str) -> str | None:
         key = _where(table, **{column.name: meta[column.name] for column in table.primary_key})
-        with self.engine.begin() as conn:
+        with self._transaction() as conn:
             old = _blob_where(conn, table, key)
             _upsert(conn, table, {**meta, "blob": blob})
         return old
 
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """A connection in a transaction, committed at the end. An unreachable database
+        is a 503 with a code; its details (hosts, sockets) go to the log, not the client."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except sa.exc.OperationalError as error:
+            log.error("exchange database %s: %s", self.describe(), error.orig)
+            raise CatalogUnavailable(
+                "the exchange's database is unavailable; try again in a moment"
+            ) from error
+
     def _rows(self, query: sa.Select) -> list[Row]:
-        with self.engine.connect() as conn:
+        with self._transaction() as conn:
             return [_split(row) for row in conn.execute(query)]
 
     def _one(self, table: sa.Table, **ids: str) -> Row | None:
