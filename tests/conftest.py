@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from . import postgres
+
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
 REPO = Path(__file__).resolve().parent.parent
@@ -57,3 +59,21 @@ def jp_server_config(jp_root_dir, course_dir, monkeypatch):
         },
         "CourseKit": {"manifest_paths": [str(course_dir)]},
     }
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server for the whole run (tests/postgres.py)."""
+    with postgres.running_server() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def exchange_db_url(request):
+    """The exchange's database, once per backend: None for the default (SQLite in the
+    exchange's folder), else a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield None
+        return
+    with request.getfixturevalue("postgres_server").new_database() as url:
+        yield url

@@ -70,9 +70,21 @@ class Person:
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory):
+def exchange_database(postgres_server):
+    with postgres_server.new_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory, exchange_database):
+    """The reference hub, its exchange's catalog in PostgreSQL as in production (the
+    storage and service tests cover the SQLite default)."""
     state = tmp_path_factory.mktemp("hub-state")
-    with running_hub(state, {"COURSEKIT_EXCHANGE_MAX_UPLOAD_MB": str(MAX_UPLOAD_MB)}) as started:
+    environment = {
+        "COURSEKIT_EXCHANGE_MAX_UPLOAD_MB": str(MAX_UPLOAD_MB),
+        "COURSEKIT_EXCHANGE_DB_URL": exchange_database,
+    }
+    with running_hub(state, environment) as started:
         yield started
 
 
@@ -137,7 +149,8 @@ def test_a_student_lists_only_their_own_submissions_with_feedback(people, cycle)
 
 def test_the_servers_are_given_no_exchange_folder(people, cycle):
     for person in people.values():
-        assert (person.exchange_root / MODULE / "submissions").is_dir()  # the service's disk
+        assert (person.exchange_root / "content" / MODULE / "submissions").is_dir()  # its disk
+        assert not (person.exchange_root / "exchange.sqlite").exists()  # PostgreSQL instead
         assert str(person.exchange_root) not in json.dumps(person.env)
         assert person.exchange.startswith("http")
 

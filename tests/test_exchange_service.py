@@ -42,8 +42,9 @@ class TokenTable:
 
 
 @pytest_asyncio.fixture
-async def exchange(tmp_path):
-    storage = ExchangeStorage(tmp_path / "x", max_upload_bytes=256 * 1024)
+async def exchange(tmp_path, exchange_db_url):
+    """The service on a free port, once with SQLite and once with PostgreSQL."""
+    storage = ExchangeStorage(tmp_path / "x", 256 * 1024, exchange_db_url)
     app = make_app(storage, TokenTable(), "/services/coursekit-exchange/")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -75,6 +76,7 @@ async def exchange(tmp_path):
     assert answer.code == 201, answer.body
     yield call
     server.stop()
+    storage.close()
 
 
 async def submit(call, token: str) -> dict:

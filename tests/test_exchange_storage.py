@@ -3,13 +3,17 @@ submissions."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import tarfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlalchemy.engine import make_url
 
-from coursekit.errors import BadRequest, NotFound
+from coursekit.errors import BadRequest, CourseKitError, NotFound
 from coursekit.exchange.storage import (
     INCOMING,
     ExchangeStorage,
@@ -17,6 +21,8 @@ from coursekit.exchange.storage import (
     TooLarge,
     check_id,
 )
+
+from . import postgres
 
 COURSE, ASSIGNMENT = "TM351-25J", "ps1"
 
@@ -44,11 +50,23 @@ def upload(storage: ExchangeStorage, data: bytes):
 
 
 @pytest.fixture
-def storage(tmp_path) -> ExchangeStorage:
-    store = ExchangeStorage(tmp_path / "exchange", max_upload_bytes=64 * 1024)
+def storage(tmp_path, exchange_db_url):
+    """A storage with ps1 released, once with SQLite and once with PostgreSQL."""
+    store = ExchangeStorage(tmp_path / "exchange", 64 * 1024, exchange_db_url)
     release = tar_of({"problem1.ipynb": b"{}", "data/input.csv": b"a,b\n"})
     store.release(COURSE, ASSIGNMENT, upload(store, release), sha(release))
-    return store
+    yield store
+    store.close()
+
+
+@contextlib.contextmanager
+def reopened(storage: ExchangeStorage):
+    """The same storage as a restarted service would open it."""
+    again = ExchangeStorage(storage.root, storage.max_upload_bytes, storage.db_url)
+    try:
+        yield again
+    finally:
+        again.close()
 
 
 def test_release_is_listed_with_its_files_and_checksum(storage):
@@ -134,11 +152,78 @@ def test_a_crash_mid_upload_loses_nothing_already_submitted(storage):
     # A second upload dies half way: the process never reaches finish or commit.
     dying = storage.begin_upload(None)
     dying.write(tar_of({"problem1.ipynb": b"second"})[:20])
-    reopened = ExchangeStorage(storage.root, storage.max_upload_bytes)
-    [kept] = reopened.submissions(COURSE, "alice")
-    assert kept["submission_id"] == receipt["submission_id"]
-    path, meta = reopened.submission_archive(COURSE, "alice", ASSIGNMENT, kept["submission_id"])
-    assert sha(path.read_bytes()) == meta["sha256"] == sha(first)
+    assert_only_submission_is(storage, receipt, first)
+
+
+def assert_only_submission_is(storage: ExchangeStorage, receipt: dict, data: bytes) -> None:
+    """After a restart, alice's one submission is ``receipt``, its archive intact."""
+    with reopened(storage) as again:
+        [kept] = again.submissions(COURSE, "alice")
+        assert kept["submission_id"] == receipt["submission_id"]
+        path, meta = again.submission_archive(COURSE, "alice", ASSIGNMENT, kept["submission_id"])
+        assert sha(path.read_bytes()) == meta["sha256"] == sha(data)
+
+
+def test_a_crash_between_the_archive_and_its_row_shows_nothing_new(storage, monkeypatch):
+    first = tar_of({"problem1.ipynb": b"first"})
+    receipt = storage.submit(COURSE, ASSIGNMENT, "alice", upload(storage, first), sha(first))
+    store_blob = storage._store_blob
+
+    def killed_after_the_archive(upload, blob):
+        store_blob(upload, blob)
+        raise KeyboardInterrupt  # stands for a kill: the row is never written
+
+    monkeypatch.setattr(storage, "_store_blob", killed_after_the_archive)
+    second = tar_of({"problem1.ipynb": b"second"})
+    with pytest.raises(KeyboardInterrupt):
+        storage.submit(COURSE, ASSIGNMENT, "alice", upload(storage, second), sha(second))
+    assert_only_submission_is(storage, receipt, first)
+    # The second archive is on disk, named by no row: an orphan, never a row without one.
+    archives = sorted((storage.content / COURSE / "submissions" / "alice").rglob("*.tar.gz"))
+    assert len(archives) == 2
+
+
+def test_submissions_at_the_same_moment_are_all_recorded(storage):
+    students = [f"student{n}" for n in range(8)]
+    everyone_ready = threading.Barrier(len(students))
+
+    def submit(student: str) -> dict:
+        data = tar_of({"problem1.ipynb": student.encode()})
+        up = upload(storage, data)
+        everyone_ready.wait()
+        return storage.submit(COURSE, ASSIGNMENT, student, up, sha(data))
+
+    with ThreadPoolExecutor(len(students)) as pool:
+        receipts = list(pool.map(submit, students))
+    listed = storage.submissions(COURSE)
+    assert sorted(s["submission_id"] for s in listed) == sorted(
+        r["submission_id"] for r in receipts
+    )
+    for receipt in receipts:
+        path, meta = storage.submission_archive(
+            COURSE, receipt["student_id"], ASSIGNMENT, receipt["submission_id"]
+        )
+        assert sha(path.read_bytes()) == meta["sha256"] == receipt["sha256"]
+
+
+def test_a_student_lists_and_opens_only_their_own_submissions(storage):
+    data = tar_of({"problem1.ipynb": b"{}"})
+    alice = storage.submit(COURSE, ASSIGNMENT, "alice", upload(storage, data), None)
+    bob = storage.submit(COURSE, ASSIGNMENT, "bob", upload(storage, data), None)
+    assert [s["student_id"] for s in storage.submissions(COURSE, "alice")] == ["alice"]
+    assert [s["student_id"] for s in storage.submissions(COURSE, "bob")] == ["bob"]
+    # A submission id is found only under its own student and course.
+    with pytest.raises(NotFound):
+        storage.submission_archive(COURSE, "bob", ASSIGNMENT, alice["submission_id"])
+    with pytest.raises(NotFound):
+        storage.submission_archive("M269-25J", "alice", ASSIGNMENT, alice["submission_id"])
+    assert storage.submissions("M269-25J") == []
+    storage.return_feedback(
+        COURSE, "bob", ASSIGNMENT, bob["submission_id"], upload(storage, data), None
+    )
+    assert storage.submissions(COURSE, "alice")[0]["feedback"] is None
+    with pytest.raises(NotFound):
+        storage.feedback_archive(COURSE, "alice", ASSIGNMENT, bob["submission_id"])
 
 
 def test_only_released_assignments_can_be_submitted(storage):
@@ -172,8 +257,11 @@ def test_rereleasing_replaces_the_files_whole(storage):
     storage.release(COURSE, ASSIGNMENT, upload(storage, new), sha(new))
     path, meta = storage.release_archive(COURSE, ASSIGNMENT)
     assert path.read_bytes() == new and meta["files"] == ["problem1.ipynb"]
+    released = storage.content / COURSE / "releases" / ASSIGNMENT
+    assert list(released.iterdir()) == [path]  # the replaced archive is gone
     storage.unrelease(COURSE, ASSIGNMENT)
     assert storage.releases(COURSE) == []
+    assert list(released.iterdir()) == []
 
 
 def test_a_release_carries_its_due_date_and_refuses_a_bad_one(storage):
@@ -183,3 +271,30 @@ def test_a_release_carries_its_due_date_and_refuses_a_bad_one(storage):
     with pytest.raises(BadRequest):
         storage.release(COURSE, "ps3", upload(storage, data), None, "next tuesday")
     assert [r["assignment_id"] for r in storage.releases(COURSE)] == [ASSIGNMENT, "ps2"]
+
+
+def test_a_database_that_goes_away_is_a_503_with_a_code(tmp_path, postgres_server):
+    with postgres_server.new_database() as url:
+        store = ExchangeStorage(tmp_path / "exchange", db_url=url)
+        postgres_server.execute(f"DROP DATABASE {make_url(url).database} WITH (FORCE)")
+        with pytest.raises(CourseKitError) as refused:
+            store.releases(COURSE)
+        store.close()
+    assert (refused.value.status, refused.value.code) == (503, "exchange-db-unavailable")
+    assert "socket" not in refused.value.message  # where the database is stays in the log
+
+
+@pytest.mark.parametrize("url", ["mysql://x@db/exchange", "oracle://x@db/exchange"])
+def test_only_sqlite_and_postgresql_catalogs_are_accepted(tmp_path, url):
+    with pytest.raises(CourseKitError, match="not supported"):
+        ExchangeStorage(tmp_path / "exchange", db_url=url)
+
+
+@pytest.mark.parametrize(
+    ("ci", "outcome"), [("true", pytest.fail.Exception), ("", pytest.skip.Exception)]
+)
+def test_without_postgresql_ci_fails_and_a_workstation_skips(monkeypatch, ci, outcome):
+    monkeypatch.setattr(postgres, "BIN", None)
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="apt-get install postgresql"):
+        postgres.require_binaries()

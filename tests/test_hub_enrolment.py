@@ -15,6 +15,7 @@ from coursekit_hub import (  # noqa: E402
     NotEnrolled,
     cull_environment,
     enrolment_from_groups,
+    exchange_service,
     idle_culler_service,
     instructor_roles,
     make_pre_spawn_hook,
@@ -202,3 +203,13 @@ def test_idle_culler_service_and_its_role_match():
     ]
     assert role["services"] == [service["name"]]
     assert "delete:servers" in role["scopes"]
+
+
+def test_the_exchange_database_url_reaches_the_service_in_its_environment_only():
+    url = "postgresql://exchange:secret@db.internal/exchange"
+    service, _, server_environment = exchange_service("/srv/x", 8790, ["TM351-25J"], db_url=url)
+    assert service["environment"] == {"COURSEKIT_EXCHANGE_DB_URL": url}
+    assert not any("secret" in part for part in service["command"])
+    assert "secret" not in str(server_environment)
+    default, _, _ = exchange_service("/srv/x", 8790, ["TM351-25J"])
+    assert "environment" not in default  # SQLite under --root

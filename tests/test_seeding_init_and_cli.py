@@ -2,33 +2,28 @@
 
 from __future__ import annotations
 
-import glob
 import json
 import os
+import shlex
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
 from coursekit.manifest import ContentSource, InitStep, Module
 from coursekit.seeding import seed_module
 
 from .conftest import EXAMPLE_COURSE, write_manifest
-
-INITDB = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))[-1]
+from .postgres import require_binaries, unprivileged, unprivileged_folder
 
 
 def test_init_step_runs_a_real_initdb_once_after_the_first_seed():
     # initdb refuses to run as root, so as root the step runs it as 'nobody' in a folder
     # 'nobody' can reach (pytest's tmp_path is private to root).
-    root = Path(tempfile.mkdtemp(prefix="coursekit-initdb-"))
-    os.chmod(root, 0o777)
+    root = unprivileged_folder("coursekit-initdb-")
     content = root / "content"
     content.mkdir()
     (content / "README.md").write_text("db module")
-    command = f"{INITDB} -D pgdata -A trust -U student >/dev/null"
-    if os.getuid() == 0:
-        command = f"setpriv --reuid=nobody --regid=nogroup --clear-groups sh -c '{command}'"
+    initdb = f"{require_binaries()}/initdb -D pgdata -A trust -U student >/dev/null"
+    command = shlex.join(unprivileged(["sh", "-c", initdb]))
     step = InitStep("postgres", command, timeout=120)
     module = Module(
         "TM351", "25J", content=(ContentSource("directory", str(content)),), init=(step,)

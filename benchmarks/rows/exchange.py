@@ -59,6 +59,7 @@ def _coursekit(ctx: Context, students: int, source: Path) -> tuple[float, int]:
     from coursekit.exchange.service import make_app
     from coursekit.exchange.storage import ExchangeStorage
 
+    # The default catalog, SQLite beside the archives: what a single-machine hub runs.
     storage = ExchangeStorage(ctx.folder("exchange-service"), max_upload_bytes=64 << 20)
     archive = pack(source)
     digest = hashlib.sha256(archive).hexdigest()
@@ -110,6 +111,7 @@ def _coursekit(ctx: Context, students: int, source: Path) -> tuple[float, int]:
     if failed:
         raise BenchmarkError(f"{len(failed)} submissions refused: {sorted(set(failed))}")
     kept = [s for s in storage.submissions(COURSE) if s["sha256"] == digest]
+    storage.close()
     return round(students / seconds, 1), len(kept)
 
 
@@ -159,7 +161,8 @@ def run(ctx: Context) -> list[Figure]:
     ctx.log(f"{NAME}: coursekit {ours_rate:.1f}/s, nbgrader filesystem {peer_rate:.1f}/s")
     note = (
         f"{students} concurrent submissions of {SIZE >> 20} MB; coursekit: HTTP over loopback "
-        "to the service (sha256 checked, fsynced, atomic rename); peer: nbgrader's filesystem "
+        "to the service (sha256 checked, fsynced, atomic rename, a row in its SQLite "
+        "catalog); peer: nbgrader's filesystem "
         "exchange copying into inbound/ and its cache on the same disk"
     )
     return [

@@ -19,7 +19,9 @@ Routes, under ``$JUPYTERHUB_SERVICE_PREFIX``::
     PUT    api/courses/C/submissions/S/A/ID/feedback     instructors: return feedback
 
 Uploads are gzipped tars, streamed to disk with a size limit and checked against the
-``X-Content-SHA256`` header; downloads carry the same header.
+``X-Content-SHA256`` header; downloads carry the same header. Archives live under
+``--root``; the catalog of them in SQLite there, or in PostgreSQL with ``--db-url`` (or
+``$COURSEKIT_EXCHANGE_DB_URL``).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ INSTRUCTOR_SUFFIX = "-instructors"
 SHA_HEADER = "X-Content-SHA256"
 GROUP_CACHE_SECONDS = 10
 CHUNK = 256 * 1024
+DB_URL_ENV = "COURSEKIT_EXCHANGE_DB_URL"
 
 
 class Unauthenticated(CourseKitError):
@@ -318,6 +321,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--max-upload-mb", type=float, default=100, help="largest upload accepted, in MB"
     )
+    parser.add_argument(
+        "--db-url",
+        default=os.environ.get(DB_URL_ENV),
+        help=f"the catalog's database: postgresql://user:password@host/database (needs "
+        f"coursekit[exchange-postgres]); default ${DB_URL_ENV}, else SQLite in --root. "
+        "Prefer the variable for a URL with a password: a command line is visible to all",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="[%(levelname)s %(name)s] %(message)s")
 
@@ -325,7 +335,8 @@ def main(argv: list[str] | None = None) -> None:
 
     hub_auth = HubAuth(cache_max_age=10)
     identity = HubIdentity(hub_auth, hub_auth.api_url, hub_auth.api_token)
-    storage = ExchangeStorage(args.root, int(args.max_upload_mb * 1024 * 1024))
+    storage = ExchangeStorage(args.root, int(args.max_upload_mb * 1024 * 1024), args.db_url)
+    log.info("coursekit exchange catalog: %s", storage.catalog.describe())
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
     url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:8789"))
     asyncio.run(serve(make_app(storage, identity, prefix), url, storage.max_upload_bytes))

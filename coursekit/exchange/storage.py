@@ -1,40 +1,42 @@
-"""Where the exchange keeps releases, submissions and feedback: a directory on the
-service's own disk. Plain Python, no tornado, so it is tested without a hub.
+"""Where the exchange keeps releases, submissions and feedback: the archives as files
+in a folder on the service's own disk, what is known about them as rows in a database
+(``catalog``: SQLite in the same folder by default, PostgreSQL in production). Plain
+Python, no tornado, so it is tested without a hub.
 
 Layout under ``root`` (every name is a validated id, so nothing escapes ``root``)::
 
-    <course>/releases/<assignment>/{archive.tar.gz, meta.json}
-    <course>/submissions/<student>/<assignment>/<submission>/{archive.tar.gz, meta.json}
-    <course>/feedback/<student>/<assignment>/<submission>/{archive.tar.gz, meta.json}
-    .incoming/<random>/                       uploads being written
+    exchange.sqlite                                          the default database
+    content/<course>/releases/<assignment>/<blob>.tar.gz
+    content/<course>/submissions/<student>/<assignment>/<submission>.tar.gz
+    content/<course>/feedback/<student>/<assignment>/<submission>/<blob>.tar.gz
+    .incoming/<random>.tar.gz                                uploads being written
 
 An upload is written under ``.incoming``, checked (size, sha256, archive members),
-fsynced, and only then renamed into place, so an entry exists complete or not at all: a
-crash mid-upload leaves a stray ``.incoming`` folder and never touches what was already
-submitted. Who may do what is decided by the caller (``service``); this module only
-refuses what is malformed.
+fsynced and renamed into ``content``; only then is its row committed. An entry exists
+once its row does, and a row always has its archive: a crash mid-upload leaves a stray
+file in ``.incoming``, a crash before the commit an archive no row names (an orphan), and
+neither touches what was already submitted. Who may do what is decided by the caller
+(``service``); this module only refuses what is malformed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 import re
 import secrets
-import shutil
 import tarfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import BadRequest, CourseKitError, NotFound
 
-ARCHIVE = "archive.tar.gz"
-META = "meta.json"
+ARCHIVE_SUFFIX = ".tar.gz"
 INCOMING = ".incoming"
+CONTENT = "content"
+DEFAULT_DATABASE = "exchange.sqlite"
 DEFAULT_MAX_UPLOAD = 100 * 1024 * 1024
 
 # Course ids are module ids (TM351-25J); assignment ids are nbgrader's; student ids are hub
@@ -105,13 +107,13 @@ def archive_members(path: Path) -> list[str]:
 class Upload:
     """An archive being received: feed it chunks, then ``finish`` checks it."""
 
-    folder: Path
+    path: Path
     max_bytes: int
     size: int = 0
 
     def __post_init__(self) -> None:
         self._hash = hashlib.sha256()
-        self._file: BinaryIO | None = (self.folder / ARCHIVE).open("wb")
+        self._file: BinaryIO | None = self.path.open("wb")
 
     def write(self, chunk: bytes) -> None:
         self.size += len(chunk)
@@ -123,31 +125,36 @@ class Upload:
         self._hash.update(chunk)
 
     def finish(self, expected_sha256: str | None) -> tuple[str, list[str]]:
-        """Close, fsync and check the archive: its sha256 and its member names."""
+        """Close, fsync and check the archive: its size on disk, its sha256 and its member
+        names. Any failure removes it."""
         assert self._file is not None
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        self._file = None
-        digest = self._hash.hexdigest()
-        if expected_sha256 is not None and expected_sha256.lower() != digest:
-            self.abort()
-            raise IntegrityError(
-                f"sha256 of the upload is {digest}, the client sent {expected_sha256}: "
-                "the upload was damaged in transit; nothing was stored"
-            )
         try:
-            files = archive_members(self.folder / ARCHIVE)
-        except CourseKitError:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            on_disk = os.fstat(self._file.fileno()).st_size
+            self._file.close()
+            self._file = None
+            if on_disk != self.size:
+                raise IntegrityError(
+                    f"{on_disk} bytes reached the disk of the {self.size} received; "
+                    "nothing was stored"
+                )
+            digest = self._hash.hexdigest()
+            if expected_sha256 is not None and expected_sha256.lower() != digest:
+                raise IntegrityError(
+                    f"sha256 of the upload is {digest}, the client sent {expected_sha256}: "
+                    "the upload was damaged in transit; nothing was stored"
+                )
+            return digest, archive_members(self.path)
+        except BaseException:
             self.abort()
             raise
-        return digest, files
 
     def abort(self) -> None:
         if self._file is not None:
             self._file.close()
             self._file = None
-        shutil.rmtree(self.folder, ignore_errors=True)
+        self.path.unlink(missing_ok=True)
 
 
 def now_utc() -> dt.datetime:
@@ -160,12 +167,30 @@ def new_submission_id(at: dt.datetime) -> str:
 
 
 class ExchangeStorage:
-    """Releases, submissions and feedback for any number of courses under one folder."""
+    """Releases, submissions and feedback for any number of courses: archives under one
+    folder, rows in the database at ``db_url`` (default: SQLite in that folder)."""
 
-    def __init__(self, root: str | os.PathLike, max_upload_bytes: int = DEFAULT_MAX_UPLOAD):
+    def __init__(
+        self,
+        root: str | os.PathLike,
+        max_upload_bytes: int = DEFAULT_MAX_UPLOAD,
+        db_url: str | None = None,
+    ):
+        # Imported here: single-user servers import ``check_id`` from this module and
+        # never need SQLAlchemy; only the service does.
+        from .catalog import Catalog
+
         self.root = Path(root).resolve()
+        self.content = self.root / CONTENT
         self.max_upload_bytes = max_upload_bytes
         (self.root / INCOMING).mkdir(parents=True, exist_ok=True)
+        self.content.mkdir(exist_ok=True)
+        self.db_url = db_url or f"sqlite:///{self.root / DEFAULT_DATABASE}"
+        self.catalog = Catalog(self.db_url)
+
+    def close(self) -> None:
+        """Close the database connections."""
+        self.catalog.close()
 
     # -- uploads -------------------------------------------------------------------------
     def begin_upload(self, declared_size: int | None = None) -> Upload:
@@ -175,37 +200,27 @@ class ExchangeStorage:
                 f"upload of {declared_size} bytes is larger than the limit of "
                 f"{self.max_upload_bytes} bytes"
             )
-        folder = self.root / INCOMING / secrets.token_hex(8)
-        folder.mkdir()
-        return Upload(folder, self.max_upload_bytes)
+        path = self.root / INCOMING / f"{secrets.token_hex(8)}{ARCHIVE_SUFFIX}"
+        return Upload(path, self.max_upload_bytes)
 
-    def _commit(self, upload: Upload, meta: dict, destination: Path, replace: bool) -> dict:
-        """Write the metadata, fsync, and rename the upload into place (atomically)."""
-        meta_path = upload.folder / META
-        with meta_path.open("w") as out:
-            json.dump(meta, out, indent=1)
-            out.flush()
-            os.fsync(out.fileno())
-        _fsync_dir(upload.folder)
+    def _store_blob(self, upload: Upload, blob: str) -> None:
+        """Rename a finished upload to ``content/<blob>`` and make the rename durable: the
+        archive is in place before any row names it."""
+        destination = self.content / blob
         destination.parent.mkdir(parents=True, exist_ok=True)
-        if destination.exists():
-            if not replace:
-                upload.abort()
-                raise CourseKitError(
-                    f"{destination.name} exists already", code="exists", status=409
-                )
-            # Swap in: the old entry stays whole until the new one is in place.
-            old = self.root / INCOMING / f"old-{secrets.token_hex(8)}"
-            os.rename(destination, old)
-            os.rename(upload.folder, destination)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(upload.folder, destination)
+        os.rename(upload.path, destination)
         _fsync_dir(destination.parent)
-        return meta
 
-    def _course(self, course: str) -> Path:
-        return self.root / check_id("course", course)
+    def _drop_blob(self, blob: str | None) -> None:
+        """Delete an archive no row names any more (after the commit that replaced it)."""
+        if blob is not None:
+            (self.content / blob).unlink(missing_ok=True)
+
+    def _located(self, row: tuple[str, dict] | None, missing: str) -> tuple[Path, dict]:
+        if row is None:
+            raise NotFound(missing)
+        blob, meta = row
+        return self.content / blob, meta
 
     # -- releases ------------------------------------------------------------------------
     def release(
@@ -224,33 +239,38 @@ class ExchangeStorage:
             except ValueError:
                 upload.abort()
                 raise BadRequest(f"due date {due!r} is not an ISO 8601 date and time") from None
+        check_id("course", course)
         check_id("assignment", assignment)
         digest, files = upload.finish(sha256)
+        at = now_utc()
         meta = {
             "course_id": course,
             "assignment_id": assignment,
-            "released_at": now_utc().isoformat(),
+            "released_at": at.isoformat(),
             "due": due,
             "sha256": digest,
             "size": upload.size,
             "files": files,
         }
-        return self._commit(upload, meta, self._course(course) / "releases" / assignment, True)
+        blob = f"{course}/releases/{assignment}/{new_submission_id(at)}{ARCHIVE_SUFFIX}"
+        self._store_blob(upload, blob)
+        self._drop_blob(self.catalog.put_release(meta, blob))
+        return meta
 
     def unrelease(self, course: str, assignment: str) -> None:
-        path = self._course(course) / "releases" / check_id("assignment", assignment)
-        if not path.is_dir():
+        blob = self.catalog.delete_release(
+            check_id("course", course), check_id("assignment", assignment)
+        )
+        if blob is None:
             raise NotFound(f"{assignment} is not released in {course}")
-        old = self.root / INCOMING / f"old-{secrets.token_hex(8)}"
-        os.rename(path, old)
-        shutil.rmtree(old, ignore_errors=True)
+        self._drop_blob(blob)
 
     def releases(self, course: str) -> list[dict]:
-        return [meta for _, meta in self._entries(self._course(course) / "releases")]
+        return self.catalog.releases(check_id("course", course))
 
     def release_archive(self, course: str, assignment: str) -> tuple[Path, dict]:
-        path = self._course(course) / "releases" / check_id("assignment", assignment)
-        return self._entry(path, f"{assignment} is not released in {course}")
+        row = self.catalog.release(check_id("course", course), check_id("assignment", assignment))
+        return self._located(row, f"{assignment} is not released in {course}")
 
     # -- submissions ---------------------------------------------------------------------
     def submit(
@@ -263,7 +283,6 @@ class ExchangeStorage:
         timestamp: str | None = None,
     ) -> dict:
         """Store a submission; it counts only once this returns (the receipt)."""
-        check_id("assignment", assignment)
         check_id("student", student)
         self.release_archive(course, assignment)  # only what was released can be submitted
         digest, files = upload.finish(sha256)
@@ -281,43 +300,30 @@ class ExchangeStorage:
             "size": upload.size,
             "files": files,
         }
-        path = self._course(course) / "submissions" / student / assignment / submission
-        return self._commit(upload, meta, path, False)
+        blob = f"{course}/submissions/{student}/{assignment}/{submission}{ARCHIVE_SUFFIX}"
+        self._store_blob(upload, blob)
+        # Should the insert fail, the archive stays: the commit may have reached the
+        # database before the connection broke, and a row must never lose its archive.
+        self.catalog.add_submission(meta, blob)
+        return meta
 
     def submissions(
         self, course: str, student: str | None = None, assignment: str | None = None
     ) -> list[dict]:
         """Complete submissions, oldest first, each with its ``feedback`` (or None)."""
-        base = self._course(course) / "submissions"
-        students = [check_id("student", student)] if student is not None else self._names(base)
-        found = []
-        for who in students:
-            assignments = (
-                [check_id("assignment", assignment)]
-                if assignment is not None
-                else self._names(base / who)
-            )
-            for what in assignments:
-                for _, meta in self._entries(base / who / what):
-                    meta["feedback"] = self._feedback_meta(course, who, what, meta["submission_id"])
-                    found.append(meta)
-        return sorted(
-            found, key=lambda m: (m["student_id"], m["assignment_id"], m["submission_id"])
-        )
+        check_id("course", course)
+        if student is not None:
+            check_id("student", student)
+        if assignment is not None:
+            check_id("assignment", assignment)
+        return self.catalog.submissions(course, student, assignment)
 
     def submission_archive(
         self, course: str, student: str, assignment: str, submission: str
     ) -> tuple[Path, dict]:
-        path = self._submission_path(course, student, assignment, submission)
-        return self._entry(path, f"no such submission of {assignment} by {student}")
-
-    def _submission_path(self, course: str, student: str, assignment: str, submission: str) -> Path:
-        return (
-            self._course(course)
-            / "submissions"
-            / check_id("student", student)
-            / check_id("assignment", assignment)
-            / check_submission_id(submission)
+        ids = _submission_ids(course, student, assignment, submission)
+        return self._located(
+            self.catalog.submission(*ids), f"no such submission of {assignment} by {student}"
         )
 
     # -- feedback ------------------------------------------------------------------------
@@ -331,59 +337,42 @@ class ExchangeStorage:
         sha256: str | None,
     ) -> dict:
         """Store (or replace) the feedback on one submission."""
-        if not self._submission_path(course, student, assignment, submission).is_dir():
+        try:
+            self.submission_archive(course, student, assignment, submission)
+        except CourseKitError:
             upload.abort()
-            raise NotFound(f"no such submission of {assignment} by {student}")
+            raise
         digest, files = upload.finish(sha256)
+        at = now_utc()
         meta = {
             "course_id": course,
             "assignment_id": assignment,
             "student_id": student,
             "submission_id": submission,
-            "released_at": now_utc().isoformat(),
+            "released_at": at.isoformat(),
             "sha256": digest,
             "size": upload.size,
             "files": files,
         }
-        path = self._course(course) / "feedback" / student / assignment / submission
-        return self._commit(upload, meta, path, True)
+        folder = f"{course}/feedback/{student}/{assignment}/{submission}"
+        blob = f"{folder}/{new_submission_id(at)}{ARCHIVE_SUFFIX}"
+        self._store_blob(upload, blob)
+        self._drop_blob(self.catalog.put_feedback(meta, blob))
+        return meta
 
     def feedback_archive(
         self, course: str, student: str, assignment: str, submission: str
     ) -> tuple[Path, dict]:
-        self._submission_path(course, student, assignment, submission)  # validates the ids
-        path = self._course(course) / "feedback" / student / assignment / submission
-        return self._entry(path, f"no feedback yet on {assignment} by {student}")
+        ids = _submission_ids(course, student, assignment, submission)
+        return self._located(
+            self.catalog.feedback(*ids), f"no feedback yet on {assignment} by {student}"
+        )
 
-    def _feedback_meta(self, course: str, student: str, assignment: str, submission: str):
-        path = self._course(course) / "feedback" / student / assignment / submission / META
-        try:
-            return json.loads(path.read_text())
-        except FileNotFoundError:
-            return None
 
-    # -- reading entries -----------------------------------------------------------------
-    @staticmethod
-    def _names(folder: Path) -> list[str]:
-        try:
-            return sorted(p.name for p in folder.iterdir() if ID_PATTERN.match(p.name))
-        except FileNotFoundError:
-            return []
-
-    def _entries(self, folder: Path) -> Iterator[tuple[Path, dict]]:
-        try:
-            children = sorted(folder.iterdir())
-        except FileNotFoundError:
-            return
-        for child in children:
-            try:
-                yield child / ARCHIVE, json.loads((child / META).read_text())
-            except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
-                continue
-
-    @staticmethod
-    def _entry(path: Path, missing: str) -> tuple[Path, dict]:
-        try:
-            return path / ARCHIVE, json.loads((path / META).read_text())
-        except (FileNotFoundError, NotADirectoryError):
-            raise NotFound(missing) from None
+def _submission_ids(course: str, student: str, assignment: str, submission: str):
+    return (
+        check_id("course", course),
+        check_id("student", student),
+        check_id("assignment", assignment),
+        check_submission_id(submission),
+    )

@@ -278,14 +278,21 @@ EXCHANGE_SERVICE = "coursekit-exchange"
 
 
 def exchange_service(
-    root: str, port: int, groups: Iterable[str], python: str = "python3", max_upload_mb: float = 100
+    root: str,
+    port: int,
+    groups: Iterable[str],
+    python: str = "python3",
+    max_upload_mb: float = 100,
+    db_url: str | None = None,
 ) -> tuple[dict, list[dict], dict[str, str]]:
     """The coursekit nbgrader exchange as a hub-managed service.
 
     Returns the service, the roles it needs (it reads users' groups; ``groups`` may use
     it), and the environment that tells single-user servers where it is. Servers reach it
     with their own ``JUPYTERHUB_API_TOKEN``, so that token must carry the service's access
-    scope: see ``SERVER_TOKEN_SCOPES``.
+    scope: see ``SERVER_TOKEN_SCOPES``. ``db_url`` (``postgresql://...``) puts its catalog
+    in PostgreSQL instead of SQLite under ``root``; it goes in the service's environment,
+    not its command line, where any local user could read its password.
     """
     url = f"http://127.0.0.1:{port}"
     service = {
@@ -299,6 +306,8 @@ def exchange_service(
             f"--max-upload-mb={max_upload_mb}",
         ],
     }
+    if db_url:
+        service["environment"] = {"COURSEKIT_EXCHANGE_DB_URL": db_url}
     roles = [
         {
             "name": EXCHANGE_SERVICE,
