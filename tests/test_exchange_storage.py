@@ -6,8 +6,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import os
 import tarfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -181,6 +183,25 @@ def test_a_crash_between_the_archive_and_its_row_shows_nothing_new(storage, monk
     # The second archive is on disk, named by no row: an orphan, never a row without one.
     archives = sorted((storage.content / COURSE / "submissions" / "alice").rglob("*.tar.gz"))
     assert len(archives) == 2
+
+
+def test_the_sweep_removes_old_orphans_and_keeps_everything_named_or_recent(storage):
+    kept = tar_of({"problem1.ipynb": b"kept"})
+    receipt = storage.submit(COURSE, ASSIGNMENT, "alice", upload(storage, kept), sha(kept))
+    orphan = storage.content / COURSE / "submissions" / "alice" / "orphan.tar.gz"
+    orphan.write_bytes(b"left by a crash between the rename and the row")
+    abandoned = storage.begin_upload(None)
+    abandoned.write(b"half an upload")
+    in_flight = storage.begin_upload(None)
+    in_flight.write(b"still arriving")
+    day_old = time.time() - 2 * 24 * 3600
+    for path in (orphan, abandoned.path, *storage.content.rglob("*.tar.gz")):
+        os.utime(path, (day_old, day_old))
+
+    assert storage.sweep() == 2
+    assert not orphan.exists() and not abandoned.path.exists()
+    assert in_flight.path.exists()  # young: its writer may still be at it
+    assert_only_submission_is(storage, receipt, kept)
 
 
 def test_submissions_at_the_same_moment_are_all_recorded(storage):

@@ -132,6 +132,15 @@ class Catalog:
         """The URL without its password, for logs."""
         return self.url.render_as_string(hide_password=True)
 
+    def blobs(self) -> set[str]:
+        """Every archive some row names."""
+        with self._transaction() as conn:
+            return {
+                blob
+                for table in (releases, submissions, feedback)
+                for (blob,) in conn.execute(sa.select(table.c.blob))
+            }
+
     # -- releases ------------------------------------------------------------------------
     def put_release(self, meta: dict, blob: str) -> str | None:
         """Add or replace a release; returns the archive it replaced (to delete), if any."""

@@ -337,6 +337,9 @@ def main(argv: list[str] | None = None) -> None:
     identity = HubIdentity(hub_auth, hub_auth.api_url, hub_auth.api_token)
     storage = ExchangeStorage(args.root, int(args.max_upload_mb * 1024 * 1024), args.db_url)
     log.info("coursekit exchange catalog: %s", storage.catalog.describe())
+    swept = storage.sweep()
+    if swept:
+        log.info("removed %d archives that no release, submission or feedback names", swept)
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
     url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:8789"))
     asyncio.run(serve(make_app(storage, identity, prefix), url, storage.max_upload_bytes))

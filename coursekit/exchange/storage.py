@@ -27,6 +27,7 @@ import os
 import re
 import secrets
 import tarfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -35,6 +36,7 @@ from ..errors import BadRequest, CourseKitError, NotFound
 
 ARCHIVE_SUFFIX = ".tar.gz"
 INCOMING = ".incoming"
+SWEEP_AGE_SECONDS = 24 * 3600
 CONTENT = "content"
 DEFAULT_DATABASE = "exchange.sqlite"
 DEFAULT_MAX_UPLOAD = 100 * 1024 * 1024
@@ -191,6 +193,31 @@ class ExchangeStorage:
     def close(self) -> None:
         """Close the database connections."""
         self.catalog.close()
+
+    def sweep(self, older_than: float = SWEEP_AGE_SECONDS) -> int:
+        """Delete what no row names and nothing is still writing: uploads abandoned in
+        ``.incoming`` and archives left by a crash between their rename and their row.
+        Only files older than ``older_than`` seconds, so an upload in flight, or one
+        renamed into place a moment before its row commits, is never touched. Returns
+        how many files went."""
+        named = self.catalog.blobs()  # read first: a row committed after this is younger
+        cutoff = time.time() - older_than
+        removed = 0
+        for top in (self.root / INCOMING, self.content):
+            for folder, _dirs, files in os.walk(top):
+                for name in files:
+                    path = Path(folder, name)
+                    blob = (
+                        path.relative_to(self.content).as_posix() if top == self.content else None
+                    )
+                    try:
+                        if path.stat().st_mtime > cutoff or blob in named:
+                            continue
+                        path.unlink()
+                    except OSError:
+                        continue
+                    removed += 1
+        return removed
 
     # -- uploads -------------------------------------------------------------------------
     def begin_upload(self, declared_size: int | None = None) -> Upload:
