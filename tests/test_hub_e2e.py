@@ -4,6 +4,7 @@ servers on loopback, driven over HTTP the way a browser drives them."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
@@ -265,3 +266,41 @@ def test_a_student_cannot_list_users(hub):
         f"{hub.url}/hub/api/users", headers={"X-XSRFToken": xsrf or ""}, timeout=10
     )
     assert answer.status_code == 403 or [u["name"] for u in answer.json()] == ["student2"]
+
+
+@pytest.fixture(scope="module")
+def instructor1(hub: Hub) -> requests.Session:
+    session = hub.login("instructor1")
+    hub.spawn(session, "instructor1")
+    return session
+
+
+def test_instructor_sees_the_formgrader_and_a_student_has_none(hub, student1, instructor1):
+    # nbgrader's formgrader server extension: on in the instructor's server, switched off
+    # by the spawn hook in a student's (coursekit_hub.INSTRUCTOR_SERVER_EXTENSIONS).
+    formgrader = instructor1.get(f"{hub.url}/user/instructor1/formgrader", timeout=60)
+    assert formgrader.status_code == 200, formgrader.text[:500]
+    # It redirects to its first page, the instructor's assignments.
+    assert formgrader.url == f"{hub.url}/user/instructor1/formgrader/manage_assignments"
+    assert "<title>nbgrader formgrade</title>" in formgrader.text
+    assert "Manage Assignments" in formgrader.text
+    refused = student1.get(f"{hub.url}/user/student1/formgrader", timeout=60)
+    assert refused.status_code == 404, (refused.status_code, refused.url)
+    # The matching JupyterLab plugins are hidden from the student only.
+    for session, name, hidden in (
+        (student1, "student1", True),
+        (instructor1, "instructor1", False),
+    ):
+        lab = session.get(f"{hub.url}/user/{name}/lab", timeout=60)
+        disabled = page_config(lab.text)["disabledExtensions"]
+        assert ("@jupyter/nbgrader:formgrader" in disabled) == hidden, (name, disabled)
+        assert ("@jupyter/nbgrader:create-assignment" in disabled) == hidden, name
+
+
+def page_config(html: str) -> dict:
+    """JupyterLab's page config, as the page carries it."""
+    found = re.search(
+        r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', html, re.S
+    )
+    assert found, "the page has no jupyter-config-data"
+    return json.loads(found.group(1))
