@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from .conftest import REPO
+from .process_tree import command_line, descendants, environ_of
 
 HUB_DIR = REPO / "images" / "hub"
 PASSWORD = "e2e-password"
@@ -33,35 +34,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def descendants(pid: int) -> set[int]:
-    """Every live process below ``pid``: servers start in their own sessions, so a process
-    group kill would miss them, but they stay the hub's children."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def environ_of(pid: int) -> dict[str, str]:
-    raw = Path(f"/proc/{pid}/environ").read_bytes()
-    return dict(
-        item.split("=", 1) for item in raw.decode(errors="replace").split("\0") if "=" in item
-    )
 
 
 class Hub:
@@ -108,10 +80,10 @@ class Hub:
         for pid in descendants(self.process.pid):
             try:
                 env = environ_of(pid)
-                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+                args = command_line(pid)
             except OSError:
                 continue
-            if env.get("HOME") == home and b"jupyterhub-singleuser" in cmdline:
+            if env.get("HOME") == home and any("jupyterhub-singleuser" in a for a in args):
                 return env
         raise AssertionError(f"no single-user server process for {username}")
 
