@@ -16,6 +16,7 @@ scripts/hub and the end-to-end test start the same file:
   COURSEKIT_CULL_EVERY         how often the culler looks (default 300)
   COURSEKIT_EXCHANGE_PORT      the nbgrader exchange service's port on 127.0.0.1 (default 8790)
   COURSEKIT_EXCHANGE_MAX_UPLOAD_MB  the largest submission or release it accepts (default 100)
+  COURSEKIT_EXCHANGE_DB_URL    the exchange's database (PostgreSQL), passed on to it
   COURSEKIT_HUB_SERVER_ARGS    extra single-user server arguments, space separated
                                (the spawn-storm benchmark turns coursekit off with one)
   COURSEKIT_MANIFEST           course manifests for the servers (default: this repo's
@@ -129,6 +130,7 @@ exchange, exchange_roles, exchange_environment = coursekit_hub.exchange_service(
     groups=list(c.JupyterHub.load_groups),
     python=sys.executable,
     max_upload_mb=float(os.environ.get("COURSEKIT_EXCHANGE_MAX_UPLOAD_MB", "100")),
+    hub_environ=os.environ,  # COURSEKIT_EXCHANGE_DB_URL, when the exchange uses a database
 )
 c.JupyterHub.services.append(exchange)
 c.JupyterHub.load_roles.extend(exchange_roles)
