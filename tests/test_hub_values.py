@@ -216,6 +216,8 @@ def test_the_release_runs_the_exchange_in_the_hub_pod_on_the_hubs_volume(merged)
     # Its files live on the hub's own volume, which the chart mounts at /srv/jupyterhub.
     assert merged["hub"]["db"]["type"] == "sqlite-pvc"
     assert Path(exchange["root"]).parent == Path("/srv/jupyterhub")
+    # ...which `helm uninstall` leaves for the end-of-presentation archive.
+    assert merged["hub"]["db"]["pvc"]["annotations"]["helm.sh/resource-policy"] == "keep"
 
 
 def test_the_exchange_gets_its_database_url_from_the_hubs_environment(merged, monkeypatch):
