@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -77,3 +80,33 @@ def exchange_db_url(request):
         return
     with request.getfixturevalue("postgres_server").new_database() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    """coursekit's wheel, built from this tree as an image build gets it (the course image
+    and the hub image both install it)."""
+    if not (REPO / "coursekit" / "labextension" / "package.json").is_file():
+        pytest.fail(
+            "build the lab extension first (scripts/install does): coursekit/labextension is missing"
+        )
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(out),
+            str(REPO),
+        ],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+        timeout=600,
+    )
+    (built,) = out.glob("coursekit-*.whl")
+    return built

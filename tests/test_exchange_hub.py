@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -86,11 +85,6 @@ def hub(tmp_path_factory, exchange_database):
     }
     with running_hub(state, environment) as started:
         yield started
-
-
-@pytest.fixture(scope="module")
-def hub_url(hub) -> str:
-    return hub.url
 
 
 @pytest.fixture(scope="module")
@@ -254,23 +248,3 @@ def test_a_request_without_a_valid_token_is_refused(people, cycle, token):
     answer = people["student1"].api("GET", f"courses/{MODULE}/submissions", token=token)
     assert answer.status_code in (401, 403)
     assert "submissions" not in answer.json()
-
-
-def test_formgrader_exists_only_in_the_instructors_server(people, hub_url):
-    for name, expected in (("instructor1", 200), ("student1", 404)):
-        answer = people[name].session.get(f"{hub_url}/user/{name}/formgrader", timeout=60)
-        assert answer.status_code == expected, (name, answer.status_code, answer.url)
-    for name, hidden in (("student1", True), ("instructor1", False)):
-        lab = people[name].session.get(f"{hub_url}/user/{name}/lab", timeout=60)
-        disabled = page_config(lab.text)["disabledExtensions"]
-        assert ("@jupyter/nbgrader:formgrader" in disabled) == hidden, (name, disabled)
-        assert ("@jupyter/nbgrader:create-assignment" in disabled) == hidden, name
-
-
-def page_config(html: str) -> dict:
-    """JupyterLab's page config, as the page carries it."""
-    found = re.search(
-        r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', html, re.S
-    )
-    assert found, "the page has no jupyter-config-data"
-    return json.loads(found.group(1))

@@ -5,9 +5,13 @@ hub, so each rule is checked fast and in isolation."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import os
 import socket
+import subprocess
+import sys
 
 import pytest
 import pytest_asyncio
@@ -18,6 +22,7 @@ from coursekit.exchange.service import Unauthenticated, make_app
 from coursekit.exchange.storage import ExchangeStorage
 
 from .test_exchange_storage import tar_of
+from .test_hub_e2e import free_port
 
 pytestmark = pytest.mark.asyncio
 
@@ -165,3 +170,41 @@ async def test_traversal_in_ids_is_a_400(exchange, path):
     answer = await exchange("GET", path, "t-ines")
     assert answer.code == 400
     assert json.loads(answer.body)["code"] == "invalid-id"
+
+
+async def test_the_service_listens_on_the_address_it_is_given(tmp_path):
+    # In a Kubernetes hub pod the service's URL names the hub's Service (http://hub:8090),
+    # an address the pod cannot listen on: --ip says where to listen instead.
+    port = free_port()
+    prefix = "/services/coursekit-exchange/"
+    service = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "coursekit.exchange.service",
+            f"--root={tmp_path}",
+            "--ip=127.0.0.1",
+        ],
+        env={
+            **os.environ,
+            "JUPYTERHUB_SERVICE_URL": f"http://hub.invalid:{port}",
+            "JUPYTERHUB_SERVICE_PREFIX": prefix,
+            "JUPYTERHUB_API_TOKEN": "not-used-here",
+        },
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for _ in range(100):
+            assert service.poll() is None, service.stderr.read()
+            try:
+                answer = await AsyncHTTPClient().fetch(f"http://127.0.0.1:{port}{prefix}health")
+            except (ConnectionError, OSError):
+                await asyncio.sleep(0.2)
+                continue
+            assert json.loads(answer.body) == {"status": "ok"}
+            return
+        pytest.fail("the service never answered on 127.0.0.1")
+    finally:
+        service.kill()
+        service.wait()

@@ -4,6 +4,7 @@ servers on loopback, driven over HTTP the way a browser drives them."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
@@ -18,6 +19,7 @@ import pytest
 import requests
 
 from .conftest import REPO
+from .process_tree import command_line, descendants, environ_of
 
 HUB_DIR = REPO / "images" / "hub"
 PASSWORD = "e2e-password"
@@ -32,35 +34,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def descendants(pid: int) -> set[int]:
-    """Every live process below ``pid``: servers start in their own sessions, so a process
-    group kill would miss them, but they stay the hub's children."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def environ_of(pid: int) -> dict[str, str]:
-    raw = Path(f"/proc/{pid}/environ").read_bytes()
-    return dict(
-        item.split("=", 1) for item in raw.decode(errors="replace").split("\0") if "=" in item
-    )
 
 
 class Hub:
@@ -107,10 +80,10 @@ class Hub:
         for pid in descendants(self.process.pid):
             try:
                 env = environ_of(pid)
-                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+                args = command_line(pid)
             except OSError:
                 continue
-            if env.get("HOME") == home and b"jupyterhub-singleuser" in cmdline:
+            if env.get("HOME") == home and any("jupyterhub-singleuser" in a for a in args):
                 return env
         raise AssertionError(f"no single-user server process for {username}")
 
@@ -265,3 +238,41 @@ def test_a_student_cannot_list_users(hub):
         f"{hub.url}/hub/api/users", headers={"X-XSRFToken": xsrf or ""}, timeout=10
     )
     assert answer.status_code == 403 or [u["name"] for u in answer.json()] == ["student2"]
+
+
+@pytest.fixture(scope="module")
+def instructor1(hub: Hub) -> requests.Session:
+    session = hub.login("instructor1")
+    hub.spawn(session, "instructor1")
+    return session
+
+
+def test_instructor_sees_the_formgrader_and_a_student_has_none(hub, student1, instructor1):
+    # nbgrader's formgrader server extension: on in the instructor's server, switched off
+    # by the spawn hook in a student's (coursekit_hub.INSTRUCTOR_SERVER_EXTENSIONS).
+    formgrader = instructor1.get(f"{hub.url}/user/instructor1/formgrader", timeout=60)
+    assert formgrader.status_code == 200, formgrader.text[:500]
+    # It redirects to its first page, the instructor's assignments.
+    assert formgrader.url == f"{hub.url}/user/instructor1/formgrader/manage_assignments"
+    assert "<title>nbgrader formgrade</title>" in formgrader.text
+    assert "Manage Assignments" in formgrader.text
+    refused = student1.get(f"{hub.url}/user/student1/formgrader", timeout=60)
+    assert refused.status_code == 404, (refused.status_code, refused.url)
+    # The matching JupyterLab plugins are hidden from the student only.
+    for session, name, hidden in (
+        (student1, "student1", True),
+        (instructor1, "instructor1", False),
+    ):
+        lab = session.get(f"{hub.url}/user/{name}/lab", timeout=60)
+        disabled = page_config(lab.text)["disabledExtensions"]
+        assert ("@jupyter/nbgrader:formgrader" in disabled) == hidden, (name, disabled)
+        assert ("@jupyter/nbgrader:create-assignment" in disabled) == hidden, name
+
+
+def page_config(html: str) -> dict:
+    """JupyterLab's page config, as the page carries it."""
+    found = re.search(
+        r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', html, re.S
+    )
+    assert found, "the page has no jupyter-config-data"
+    return json.loads(found.group(1))

@@ -3,9 +3,13 @@ checked without Docker and without starting a hub."""
 
 from __future__ import annotations
 
+import email
 import os
+import re
 import subprocess
 import sys
+import zipfile
+from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import pytest
@@ -17,9 +21,9 @@ HUB_DIR = REPO / "images" / "hub"
 INSTALL = HUB_DIR / "install-hub.sh"
 
 
-def run_install(*args: str) -> subprocess.CompletedProcess:
+def run_install(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        ["bash", str(INSTALL), *args], capture_output=True, text=True, timeout=300
+        ["bash", str(INSTALL), *args], capture_output=True, text=True, timeout=300, env=env
     )
 
 
@@ -42,6 +46,70 @@ def test_install_script_puts_coursekit_hub_on_the_hubs_python_path(tmp_path):
     assert templates.stdout.strip() == str(page.parent)
 
 
+def test_install_script_installs_the_exchange_service_into_the_hubs_python(tmp_path, wheel):
+    # A Python of its own standing in for the hub image's, with this machine's packages
+    # (jupyterhub, tornado) as the image has them; this source tree kept off its path.
+    hub_python = tmp_path / "hub-python"
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(hub_python)],
+        check=True,
+    )
+    env = {**os.environ, "PATH": f"{hub_python / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("PYTHONPATH", None)
+    result = run_install("--coursekit-wheel", str(wheel), env=env)
+    assert result.returncode == 0, result.stderr
+    where = subprocess.run(
+        ["python3", "-c", "import coursekit.exchange.service as s; print(s.__file__)"],
+        cwd="/",
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert where.stdout.startswith(str(hub_python)), where.stdout + where.stderr
+    missing = run_install("--coursekit-wheel", str(tmp_path / "coursekit-0-py3-none-any.whl"))
+    assert missing.returncode == 1
+    assert "no coursekit wheel" in missing.stderr
+
+
+def single_user_modules(wheel: Path) -> list[str]:
+    """The top-level modules of coursekit's own dependencies (the wheel's Requires-Dist,
+    extras aside): what the hub image does not get, since the wheel goes in without them."""
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        metadata = email.message_from_bytes(archive.read(name))
+    wanted = {
+        canonical(re.split(r"[<>=!~;\[ (]", requirement, maxsplit=1)[0])
+        for requirement in metadata.get_all("Requires-Dist", [])
+        if "extra ==" not in requirement
+    }
+    return sorted(
+        module
+        for module, dists in packages_distributions().items()
+        if wanted.intersection(canonical(d) for d in dists)
+    )
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_the_exchange_service_runs_without_coursekits_server_dependencies(wheel):
+    blocked = single_user_modules(wheel)
+    assert {"jupyter_server", "yaml", "nbformat"} <= set(blocked)
+    # A module set to None in sys.modules cannot be imported: as if it were not installed.
+    run = (
+        "import runpy, sys\n"
+        f"sys.modules.update(dict.fromkeys({blocked!r}))\n"
+        "sys.argv = ['coursekit.exchange.service', '--help']\n"
+        "runpy.run_module('coursekit.exchange.service', run_name='__main__')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", run], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--root" in result.stdout
+
+
 def test_install_script_finds_or_installs_the_proxy():
     result = run_install("--proxy-dir", str(HUB_DIR))
     assert result.returncode == 0, result.stderr
@@ -60,6 +128,7 @@ def test_dockerfile_runs_the_tested_script_with_the_tested_files():
     dockerfile = (HUB_DIR / "Dockerfile").read_text()
     assert "install-hub.sh" in dockerfile
     assert "--module-dir" in dockerfile and "requirements-hub.txt" in dockerfile
+    assert "COPY dist/coursekit-*.whl" in dockerfile and "--coursekit-wheel" in dockerfile
     assert (REPO / "requirements-hub.txt").is_file()
 
 

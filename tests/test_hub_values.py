@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import os
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -78,13 +79,58 @@ def get_config_from(values: dict):
     return get_config
 
 
+def get_name_from(values: dict):
+    """z2jh's get_name: a chart resource's name (``hub`` is the hub's Service), prefixed
+    as the chart's fullname template prefixes it."""
+
+    def get_name(name: str) -> str:
+        prefix = values.get("fullnameOverride")
+        assert isinstance(prefix, str), "names without fullnameOverride depend on the release"
+        return f"{prefix}-{name}" if prefix else name
+
+    return get_name
+
+
 def run_extra_config(values: dict) -> Config:
+    """The hub's configuration as the chart's own jupyterhub_config.py builds it
+    (zero-to-jupyterhub-k8s, jupyterhub/files/hub/jupyterhub_config.py, at the commit named
+    in the reference README): the settings coursekit's snippets build on, then
+    ``hub.extraConfig`` run as the chart runs it, each snippet in key order and all in one
+    namespace. What needs a cluster (proxy, volumes, scheduling, secrets) is left out."""
+    values = copy.deepcopy(values)  # the chart's config, like z2jh's, is edited in place
+    get_config = get_config_from(values)
     c = Config()
-    for name, source in sorted(values["hub"]["extraConfig"].items()):
-        exec(
-            compile(source, f"hub.extraConfig.{name}", "exec"),
-            {"c": c, "get_config": get_config_from(values)},
+    c.JupyterHub.spawner_class = "kubespawner.KubeSpawner"
+    c.JupyterHub.hub_bind_url = "http://:8081"
+    if get_config("singleuser.extraEnv") is not None:
+        c.KubeSpawner.environment = get_config("singleuser.extraEnv")
+    c.JupyterHub.services = []
+    c.JupyterHub.load_roles = []
+    if get_config("cull.enabled", False):
+        c.JupyterHub.services.append(
+            {
+                "name": "jupyterhub-idle-culler",
+                "command": ["python3", "-m", "jupyterhub_idle_culler"],
+            }
         )
+        c.JupyterHub.load_roles.append(
+            {"name": "jupyterhub-idle-culler", "services": ["jupyterhub-idle-culler"]}
+        )
+    for key, service in get_config("hub.services", {}).items():
+        service.setdefault("name", key)
+        c.JupyterHub.services.append(service)
+    for key, role in get_config("hub.loadRoles", {}).items():
+        role.setdefault("name", key)
+        c.JupyterHub.load_roles.append(role)
+    namespace = {
+        "c": c,
+        "get_config": get_config,
+        "get_name": get_name_from(values),
+        "os": os,
+        "sys": sys,
+    }
+    for name, source in sorted(get_config("hub.extraConfig", {}).items()):
+        exec(compile(source, f"hub.extraConfig.{name}", "exec"), namespace)
     return c
 
 
@@ -143,16 +189,101 @@ def test_culling_and_resource_limits_are_set(merged):
     assert merged["singleuser"]["cpu"]["limit"]
 
 
-def test_network_policy_lets_servers_reach_the_exchange(merged):
+EXCHANGE = "coursekit-exchange"
+
+
+def services_of(c: Config) -> dict[str, dict]:
+    return {service["name"]: service for service in c.JupyterHub.services}
+
+
+def test_the_release_runs_the_exchange_in_the_hub_pod_on_the_hubs_volume(merged):
     exchange = merged["custom"]["coursekit"]["exchange"]
-    rules = merged["singleuser"]["networkPolicy"]["egress"]
+    c = run_extra_config(merged)
+    services = services_of(c)
+    assert set(services) == {"jupyterhub-idle-culler", EXCHANGE}  # the chart's culler kept
+    service = services[EXCHANGE]
+    # Reached through the hub's Service; listening on every address of the pod.
+    assert service["url"] == f"http://hub:{exchange['port']}"
+    assert service["command"] == [
+        "python3",
+        "-m",
+        "coursekit.exchange.service",
+        f"--root={exchange['root']}",
+        f"--max-upload-mb={exchange['maxUploadMB']}",
+        "--ip=0.0.0.0",
+    ]
+    assert service["display"] is False
+    # Its files live on the hub's own volume, which the chart mounts at /srv/jupyterhub.
+    assert merged["hub"]["db"]["type"] == "sqlite-pvc"
+    assert Path(exchange["root"]).parent == Path("/srv/jupyterhub")
+    # ...which `helm uninstall` leaves for the end-of-presentation archive.
+    assert merged["hub"]["db"]["pvc"]["annotations"]["helm.sh/resource-policy"] == "keep"
+
+
+def test_the_exchange_gets_its_database_url_from_the_hubs_environment(merged, monkeypatch):
+    monkeypatch.delenv("COURSEKIT_EXCHANGE_DB_URL", raising=False)
+    assert services_of(run_extra_config(merged))[EXCHANGE]["environment"] == {}
+    url = "postgresql://exchange:secret@postgres.tm351-25j/exchange"
+    monkeypatch.setenv("COURSEKIT_EXCHANGE_DB_URL", url)
+    c = run_extra_config(merged)
+    assert services_of(c)[EXCHANGE]["environment"] == {"COURSEKIT_EXCHANGE_DB_URL": url}
+    # The servers never see it.
+    assert "COURSEKIT_EXCHANGE_DB_URL" not in c.KubeSpawner.environment
+
+
+def test_the_exchange_lets_the_presentations_groups_in_and_reads_their_groups(merged):
+    roles = {role["name"]: role for role in run_extra_config(merged).JupyterHub.load_roles}
+    assert roles[EXCHANGE]["services"] == [EXCHANGE]
+    assert roles[EXCHANGE]["scopes"] == ["read:users:name", "read:users:groups"]
+    users = roles[f"{EXCHANGE}-users"]
+    assert users["groups"] == ["TM351-25J", "TM351-25J-instructors"]
+    assert users["scopes"] == [f"access:services!service={EXCHANGE}"]
+
+
+def test_every_server_is_told_the_exchange_and_its_token_may_use_it(merged):
+    port = merged["custom"]["coursekit"]["exchange"]["port"]
+    c = run_extra_config(merged)
+    url = f"http://hub:{port}/services/{EXCHANGE}/"
+    assert c.KubeSpawner.environment["COURSEKIT_EXCHANGE_URL"] == url
+    assert f"access:services!service={EXCHANGE}" in c.KubeSpawner.server_token_scopes
+    # The spawn hook adds the enrolment and keeps it.
+    spawner = spawner_for("s", ["TM351-25J"])
+    spawner.environment = dict(c.KubeSpawner.environment)
+    asyncio.run(c.KubeSpawner.pre_spawn_hook(spawner))
+    assert spawner.environment["COURSEKIT_EXCHANGE_URL"] == url
+    assert spawner.environment["COURSEKIT_MODULES"] == "TM351-25J"
+
+
+def test_the_exchange_url_follows_the_hubs_service_name(merged):
+    renamed = {**merged, "fullnameOverride": "tm351-25j"}
+    service = services_of(run_extra_config(renamed))[EXCHANGE]
+    assert service["url"].startswith("http://tm351-25j-hub:")
+
+
+def test_the_hubs_service_and_network_policies_open_the_exchange_port_to_servers(merged):
+    port = merged["custom"]["coursekit"]["exchange"]["port"]
+    assert {"name": EXCHANGE, "port": port, "targetPort": port} in merged["hub"]["service"][
+        "extraPorts"
+    ]
+    # Into the hub pod, from pods with the label the chart gives every server...
+    server_label = {"hub.jupyter.org/network-access-hub": "true"}
+    assert server_label.items() <= merged["singleuser"]["extraLabels"].items()
     assert any(
-        {"port": exchange["port"], "protocol": "TCP"} in rule["ports"]
-        and rule["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
-        == exchange["service"]
-        for rule in rules
+        rule["from"] == [{"podSelector": {"matchLabels": server_label}}]
+        and rule["ports"] == [{"port": port, "protocol": "TCP"}]
+        for rule in merged["hub"]["networkPolicy"]["ingress"]
     )
+    # ...and out of every server, to the hub pod (the chart's labels on it).
+    hub_pod = {
+        "app.kubernetes.io/name": merged.get("nameOverride") or "jupyterhub",
+        "app.kubernetes.io/component": "hub",
+    }
     assert merged["singleuser"]["networkPolicy"]["enabled"] is True
+    assert any(
+        rule["to"] == [{"podSelector": {"matchLabels": hub_pod}}]
+        and rule["ports"] == [{"port": port, "protocol": "TCP"}]
+        for rule in merged["singleuser"]["networkPolicy"]["egress"]
+    )
 
 
 def test_extra_config_restricts_profiles_to_the_presentation(merged):
@@ -185,8 +316,8 @@ def test_extra_config_creates_groups_and_instructor_roles(merged):
     c = run_extra_config(merged)
     groups = resolved(c.JupyterHub.load_groups, {})
     assert set(groups) == {"TM351-25J", "TM351-25J-instructors"}
-    roles = resolved(c.JupyterHub.load_roles, [])
-    assert [r["groups"] for r in roles] == [["TM351-25J-instructors"]]
+    roles = {role["name"]: role for role in c.JupyterHub.load_roles}
+    assert roles["tm351-25j-instructor"]["groups"] == ["TM351-25J-instructors"]
 
 
 def test_extra_config_brands_the_hub_pages_from_the_mounted_json(merged, tmp_path):

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
-
-import pytest
 
 from coursekit.manifest import load_course
 
@@ -52,34 +48,6 @@ def test_install_script_rejects_unknown_options():
     result = run_install("--frobnicate")
     assert result.returncode == 2
     assert "unknown option --frobnicate" in result.stderr
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    if not (REPO / "coursekit" / "labextension" / "package.json").is_file():
-        pytest.fail(
-            "build the lab extension first (scripts/install does): coursekit/labextension is missing"
-        )
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-w",
-            str(out),
-            str(REPO),
-        ],
-        check=True,
-        capture_output=True,
-        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
-        timeout=600,
-    )
-    (built,) = out.glob("coursekit-*.whl")
-    return built
 
 
 def test_wheel_carries_the_prebuilt_lab_extension_and_enables_the_server_extension(wheel):

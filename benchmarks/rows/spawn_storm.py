@@ -20,6 +20,8 @@ from pathlib import Path
 
 import requests
 
+from tests.process_tree import descendants
+
 from ..context import Context
 from ..figures import BenchmarkError, Figure, median
 from ..server import coursekit_switch, free_port
@@ -32,22 +34,6 @@ READY_TIMEOUT = 240.0
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def _descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
 
 
 class Hub:
@@ -100,7 +86,7 @@ class Hub:
             time.sleep(0.2)
 
     def __exit__(self, *exc) -> None:
-        below = _descendants(self.process.pid)
+        below = descendants(self.process.pid)
         self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(timeout=60)

@@ -15,10 +15,11 @@ import re
 import shutil
 import struct
 import time
-from pathlib import Path
 
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
+
+from tests.process_tree import command_line, descendants
 
 from ..context import Context
 from ..figures import BenchmarkError, Figure, percentile
@@ -33,24 +34,13 @@ UPDATE_REQUEST = struct.pack(">BBHHHH", 3, 0, 0, 0, 1, 1)
 
 def _process_args(root: int, pattern: str, flag: str) -> list[str]:
     """The command line of the process under ``root`` that runs ``pattern`` with ``flag``."""
-    parents: dict[int, int] = {}
-    commands: dict[int, list[str]] = {}
-    for proc in Path("/proc").glob("[0-9]*"):
+    for pid in descendants(root):
         try:
-            stat = (proc / "stat").read_text()
-            args = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
+            args = command_line(pid)
         except OSError:
             continue
-        parents[int(proc.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-        commands[int(proc.name)] = args
-    for pid, args in commands.items():
-        if not (args and flag in args and re.search(pattern, " ".join(args[:2]))):
-            continue
-        ancestor = pid
-        while ancestor > 1:
-            ancestor = parents.get(ancestor, 1)
-            if ancestor == root:
-                return args
+        if args and flag in args and re.search(pattern, " ".join(args[:2])):
+            return args
     raise BenchmarkError(f"no {pattern} process with {flag} under the server")
 
 

@@ -328,6 +328,11 @@ def main(argv: list[str] | None = None) -> None:
         f"coursekit[exchange-postgres]); default ${DB_URL_ENV}, else SQLite in --root. "
         "Prefer the variable for a URL with a password: a command line is visible to all",
     )
+    parser.add_argument(
+        "--ip",
+        help="address to listen on (default: the host of $JUPYTERHUB_SERVICE_URL); 0.0.0.0 in "
+        "a Kubernetes hub pod, where that host is the hub's Service name, not the pod's own",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="[%(levelname)s %(name)s] %(message)s")
 
@@ -342,14 +347,15 @@ def main(argv: list[str] | None = None) -> None:
         log.info("removed %d archives that no release, submission or feedback names", swept)
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
     url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:8789"))
-    asyncio.run(serve(make_app(storage, identity, prefix), url, storage.max_upload_bytes))
+    app = make_app(storage, identity, prefix)
+    asyncio.run(serve(app, url, storage.max_upload_bytes, ip=args.ip))
 
 
-async def serve(app: web.Application, url, max_upload_bytes: int) -> None:
+async def serve(app: web.Application, url, max_upload_bytes: int, ip: str | None = None) -> None:
     # The upload limit is enforced by the handlers (a 413 with a message); tornado's own
     # cap, which just drops the connection, sits above it.
     server = HTTPServer(app, max_body_size=max_upload_bytes + 1024 * 1024)
-    server.listen(url.port or 80, url.hostname or "127.0.0.1")
+    server.listen(url.port or 80, ip or url.hostname or "127.0.0.1")
     log.info("coursekit exchange listening on %s", url.geturl())
     await asyncio.Event().wait()
 

@@ -2,8 +2,9 @@
 
 Plain Python, importable by any JupyterHub configuration: the local hub
 (``images/hub/jupyterhub_config.py``) and the Zero to JupyterHub chart's ``hub.extraConfig``
-(``images/hub/values.yaml``) both use it. It deliberately does not import coursekit: the hub
-image carries only this file, and the single-user image carries coursekit.
+(``images/hub/values.yaml``) both use it. It deliberately does not import coursekit: the
+single-user image carries coursekit, and the hub image has it only to run the exchange
+service, installed without coursekit's own dependencies (``install-hub.sh``).
 
 The convention, one hub per module presentation:
 
@@ -223,6 +224,11 @@ def make_profile_list(
     return profile_list
 
 
+def presentation_groups(presentations: Iterable[str]) -> list[str]:
+    """The hub groups of these presentations: each one's students, then its instructors."""
+    return [group for m in presentations for group in (m, f"{m}{INSTRUCTOR_SUFFIX}")]
+
+
 def instructor_roles(presentations: Iterable[str]) -> list[dict]:
     """``load_roles`` entries: each presentation's instructors may see its roster and
     activity (who is enrolled, whose server runs), not the students' servers or files."""
@@ -275,6 +281,10 @@ def cull_environment(timeout: int, every: int) -> dict[str, str]:
 
 
 EXCHANGE_SERVICE = "coursekit-exchange"
+# What the exchange service is given from the hub's own environment: a hub-managed service
+# inherits none of it. COURSEKIT_EXCHANGE_DB_URL is its database (PostgreSQL), which on
+# Kubernetes reaches the hub from a Secret through hub.extraEnv.
+EXCHANGE_HUB_ENVIRONMENT = ("COURSEKIT_EXCHANGE_DB_URL",)
 
 
 def exchange_service(
@@ -283,31 +293,44 @@ def exchange_service(
     groups: Iterable[str],
     python: str = "python3",
     max_upload_mb: float = 100,
-    db_url: str | None = None,
+    host: str = "127.0.0.1",
+    listen: str | None = None,
+    hub_environ: Mapping[str, str] | None = None,
 ) -> tuple[dict, list[dict], dict[str, str]]:
     """The coursekit nbgrader exchange as a hub-managed service.
 
     Returns the service, the roles it needs (it reads users' groups; ``groups`` may use
     it), and the environment that tells single-user servers where it is. Servers reach it
     with their own ``JUPYTERHUB_API_TOKEN``, so that token must carry the service's access
-    scope: see ``SERVER_TOKEN_SCOPES``. ``db_url`` (``postgresql://...``) puts its catalog
-    in PostgreSQL instead of SQLite under ``root``; it goes in the service's environment,
-    not its command line, where any local user could read its password.
+    scope: see ``SERVER_TOKEN_SCOPES``. Its catalog goes in PostgreSQL when the hub has
+    ``COURSEKIT_EXCHANGE_DB_URL`` (``postgresql://...``): passed on in its environment,
+    not its command line, where any local user could read the password.
+
+    ``host`` is the name the servers (and the proxy) reach it by: loopback on one machine,
+    the hub's Kubernetes Service in a Zero to JupyterHub release, where the service must
+    then ``listen`` on another address (``0.0.0.0``: the pod cannot listen on a Service's
+    address). ``hub_environ`` (the hub's ``os.environ``) passes on the variables in
+    ``EXCHANGE_HUB_ENVIRONMENT`` that are set.
     """
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{host}:{port}"
+    command = [
+        python,
+        "-m",
+        "coursekit.exchange.service",
+        f"--root={root}",
+        f"--max-upload-mb={max_upload_mb}",
+    ]
+    if listen:
+        command.append(f"--ip={listen}")
+    hub_environ = hub_environ or {}
     service = {
         "name": EXCHANGE_SERVICE,
         "url": url,
-        "command": [
-            python,
-            "-m",
-            "coursekit.exchange.service",
-            f"--root={root}",
-            f"--max-upload-mb={max_upload_mb}",
-        ],
+        "command": command,
+        "environment": {k: hub_environ[k] for k in EXCHANGE_HUB_ENVIRONMENT if hub_environ.get(k)},
+        # An API for the servers' tokens, not a page: no link in the hub's Services menu.
+        "display": False,
     }
-    if db_url:
-        service["environment"] = {"COURSEKIT_EXCHANGE_DB_URL": db_url}
     roles = [
         {
             "name": EXCHANGE_SERVICE,

@@ -2,9 +2,14 @@
 # The install steps of coursekit's reference hub. The Dockerfile beside this runs them in the
 # hub image; scripts/hub and the test suite run them on this machine, so they are tested here.
 #
-#   install-hub.sh [--requirements FILE] [--module-dir DIR] [--proxy-dir DIR]
+#   install-hub.sh [--requirements FILE] [--coursekit-wheel FILE] [--module-dir DIR]
+#                  [--proxy-dir DIR]
 #
 #   --requirements FILE  pip install -r FILE (requirements-hub.txt: jupyterhub, the culler)
+#   --coursekit-wheel FILE  pip install coursekit's wheel without its dependencies and check
+#                        that its exchange service runs: the hub runs only that service,
+#                        which needs tornado and jupyterhub (both in the hub image), not
+#                        coursekit's single-user server dependencies
 #   --module-dir DIR     copy coursekit_hub.py (enrolment, spawn hook, profile filter) into
 #                        DIR, a folder on the hub's Python path, and check that it imports
 #   --proxy-dir DIR      make sure configurable-http-proxy runs: the one on PATH, else
@@ -12,10 +17,11 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
-requirements="" module_dir="" proxy_dir=""
+requirements="" coursekit_wheel="" module_dir="" proxy_dir=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --requirements) requirements="$2"; shift 2 ;;
+    --coursekit-wheel) coursekit_wheel="$2"; shift 2 ;;
     --module-dir) module_dir="$2"; shift 2 ;;
     --proxy-dir) proxy_dir="$2"; shift 2 ;;
     *) echo "install-hub.sh: unknown option $1" >&2; exit 2 ;;
@@ -27,6 +33,14 @@ if [ -n "$requirements" ]; then
   python3 -m pip install --quiet --no-cache-dir -r "$requirements"
   python3 -c "import jupyterhub, jupyterhub_idle_culler" \
     || { echo "install-hub.sh: jupyterhub or jupyterhub-idle-culler did not install" >&2; exit 1; }
+fi
+
+if [ -n "$coursekit_wheel" ]; then
+  [ -f "$coursekit_wheel" ] || { echo "install-hub.sh: no coursekit wheel at $coursekit_wheel (python -m build --wheel makes it)" >&2; exit 1; }
+  python3 -m pip install --quiet --no-cache-dir --no-deps "$coursekit_wheel"
+  # From / so that a coursekit source tree in the current folder cannot stand in for it.
+  (cd / && python3 -m coursekit.exchange.service --help >/dev/null) \
+    || { echo "install-hub.sh: coursekit's exchange service does not run from $coursekit_wheel" >&2; exit 1; }
 fi
 
 if [ -n "$module_dir" ]; then

@@ -131,7 +131,7 @@ exchange, exchange_roles, exchange_environment = coursekit_hub.exchange_service(
     groups=list(c.JupyterHub.load_groups),
     python=sys.executable,
     max_upload_mb=float(os.environ.get("COURSEKIT_EXCHANGE_MAX_UPLOAD_MB", "100")),
-    db_url=os.environ.get("COURSEKIT_EXCHANGE_DB_URL"),
+    hub_environ=os.environ,  # COURSEKIT_EXCHANGE_DB_URL, when the exchange uses a database
 )
 c.JupyterHub.services.append(exchange)
 c.JupyterHub.load_roles.extend(exchange_roles)
