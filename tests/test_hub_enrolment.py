@@ -214,4 +214,4 @@ def test_the_exchange_database_url_reaches_the_service_in_its_environment_only()
     assert not any("secret" in part for part in service["command"])
     assert "secret" not in str(server_environment)
     default, _, _ = exchange_service("/srv/x", 8790, ["TM351-25J"])
-    assert "environment" not in default  # SQLite under --root
+    assert not default["environment"]  # SQLite under --root
