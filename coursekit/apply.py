@@ -12,7 +12,9 @@ gating, for one) add their own entries beside ours; JupyterLab merges them all:
   server extension finds the branding file at run time;
 - ``{prefix}/etc/jupyter/jupyter_server_config.d/coursekit-ai.json``: jupyter-ai's server
   extensions left unloaded when AI is off for every module of the image (about 1.5 s of
-  every server start).
+  every server start);
+- ``{prefix}/etc/jupyter/nbgrader_config.json``: nbgrader's exchange plugins (nbgrader has
+  no ``.d`` folder; a site's ``nbgrader_config.py`` beside it is still read).
 
 More writers join through :data:`WRITERS`: a writer takes the :class:`ApplyContext` and returns the files it wants, as JSON values.
 Writing is idempotent: a file whose content would not change is not touched.
@@ -94,7 +96,25 @@ def ai_server_config(ctx: ApplyContext) -> list[PlannedFile]:
     return [PlannedFile(path, server_config_fragment(ctx.modules) or None)]
 
 
-WRITERS: list[Writer] = [settings_overrides, page_config, server_config, ai_server_config]
+def nbgrader_config(ctx: ApplyContext) -> list[PlannedFile]:
+    """nbgrader (its command line and formgrader alike) uses the coursekit exchange service
+    where the hub gives one, and its own filesystem exchange elsewhere (see
+    ``exchange.nbgrader_plugins``). Only in an image with nbgrader."""
+    import importlib.util
+
+    from .exchange import nbgrader_config as exchange_config
+
+    content = exchange_config() if importlib.util.find_spec("nbgrader") else None
+    return [PlannedFile(ctx.jupyter_config_dir / "nbgrader_config.json", content)]
+
+
+WRITERS: list[Writer] = [
+    settings_overrides,
+    page_config,
+    server_config,
+    ai_server_config,
+    nbgrader_config,
+]
 
 
 def plan(ctx: ApplyContext, writers: list[Writer] | None = None) -> list[PlannedFile]:

@@ -10,6 +10,10 @@ from pathlib import Path
 import pytest
 from jupyter_server.config_manager import BaseJSONConfigManager
 from jupyterlab_server.settings_utils import _get_overrides
+from nbgrader.exchange import ExchangeFactory
+from traitlets.config.loader import JSONFileConfigLoader
+
+from coursekit.exchange import nbgrader_plugins
 
 from .conftest import write_manifest
 from .test_cli import coursekit
@@ -59,7 +63,7 @@ def test_apply_writes_the_system_files_then_has_nothing_to_change(image, tmp_pat
 
     first = coursekit("apply", str(image), "--prefix", str(prefix))
     assert first.returncode == 0, first.stderr
-    assert first.stdout.count("written ") == 3
+    assert first.stdout.count("written ") == 4
 
     overrides, error = _get_overrides(str(settings_dir))
     assert error == ""
@@ -80,6 +84,12 @@ def test_apply_writes_the_system_files_then_has_nothing_to_change(image, tmp_pat
     assert json.loads(server.read_text()) == {
         "CourseKit": {"branding_file": str((image / "branding.yaml").resolve())}
     }
+
+    # nbgrader reads it as it reads any nbgrader_config.json on the Jupyter config path.
+    nbgrader = JSONFileConfigLoader("nbgrader_config.json", str(prefix / "etc" / "jupyter"))
+    factory = ExchangeFactory(config=nbgrader.load_config())
+    assert factory.submit is nbgrader_plugins.ExchangeSubmit
+    assert factory.fetch_feedback is nbgrader_plugins.ExchangeFetchFeedback
 
     second = coursekit("apply", str(image), "--prefix", str(prefix))
     assert second.returncode == 0, second.stderr

@@ -23,9 +23,9 @@ from .test_hub_e2e import MODULE, Hub, running_hub
 ASSIGNMENT = "ps1"
 MAX_UPLOAD_MB = 2
 NBGRADER_TIMEOUT = 300
+# Only the course: the exchange plugins come from the nbgrader_config.json the hub puts on
+# the servers' JUPYTER_CONFIG_PATH, as `jupyter coursekit apply` does in a course image.
 EXCHANGE_CONFIG = """
-from coursekit.exchange.nbgrader_plugins import use_coursekit_exchange
-use_coursekit_exchange(c)
 c.CourseDirectory.course_id = "{course}"
 """
 

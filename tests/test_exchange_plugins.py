@@ -29,6 +29,37 @@ def test_use_coursekit_exchange_replaces_every_plugin():
         assert getattr(factory, trait) is getattr(nbgrader_plugins, name), trait
 
 
+def plugin_built_by_nbgrader(config: Config, tmp_path) -> object:
+    """The fetch plugin as nbgrader's apps build it: through the factory, with its parts."""
+    from nbgrader.auth import Authenticator
+    from nbgrader.coursedir import CourseDirectory
+
+    config.CourseDirectory.root = str(tmp_path)
+    factory = ExchangeFactory(config=config)
+    return factory.FetchAssignment(
+        coursedir=CourseDirectory(config=config),
+        authenticator=Authenticator(config=config),
+        config=config,
+    )
+
+
+def test_without_an_exchange_service_the_plugins_hand_over_to_nbgraders_own(tmp_path, monkeypatch):
+    monkeypatch.delenv("COURSEKIT_EXCHANGE_URL", raising=False)
+    config = Config()
+    nbgrader_plugins.use_coursekit_exchange(config)  # as an image's nbgrader_config.json does
+    assert type(plugin_built_by_nbgrader(config, tmp_path)) is default.ExchangeFetchAssignment
+
+    monkeypatch.setenv("COURSEKIT_EXCHANGE_URL", "http://hub:8090/services/coursekit-exchange/")
+    on_a_hub = plugin_built_by_nbgrader(config, tmp_path)
+    assert type(on_a_hub) is nbgrader_plugins.ExchangeFetchAssignment
+    assert on_a_hub.service_url == "http://hub:8090/services/coursekit-exchange/"
+
+    monkeypatch.delenv("COURSEKIT_EXCHANGE_URL")
+    config.Exchange.service_url = "http://127.0.0.1:8790/services/coursekit-exchange/"
+    configured = plugin_built_by_nbgrader(config, tmp_path)
+    assert type(configured) is nbgrader_plugins.ExchangeFetchAssignment
+
+
 def test_pack_and_unpack_keep_files_and_drop_links(tmp_path):
     source = tmp_path / "ps1"
     (source / "data").mkdir(parents=True)

@@ -1,13 +1,16 @@
 """nbgrader ``ExchangeFactory`` plugins that use the coursekit exchange service over HTTP.
 
 Nothing is shared between servers: each talks to the service with its own JupyterHub
-token (``JUPYTERHUB_API_TOKEN``), and the service decides what that user may see. Turn
-them on in ``nbgrader_config.py`` (see docs/nbgrader.md)::
+token (``JUPYTERHUB_API_TOKEN``), and the service decides what that user may see.
+``jupyter coursekit apply`` turns them on for a course image (``nbgrader_config.json``);
+elsewhere, in ``nbgrader_config.py`` (see docs/nbgrader.md)::
 
     from coursekit.exchange.nbgrader_plugins import use_coursekit_exchange
     use_coursekit_exchange(c)
 
-Without that, nbgrader keeps its own filesystem exchange.
+Where no exchange service is given (no ``$COURSEKIT_EXCHANGE_URL``, no
+``Exchange.service_url``: one machine, no hub), each class hands over to nbgrader's own
+filesystem exchange class of the same name, so one image config serves both.
 """
 
 from __future__ import annotations
@@ -20,22 +23,14 @@ import tempfile
 from pathlib import Path
 
 from nbgrader.exchange import abc
+from nbgrader.exchange import default as filesystem_exchange
 from nbgrader.utils import find_all_notebooks, ignore_patterns, parse_utc
 from traitlets import Bool, Float, Unicode, default
 
 from ..errors import CourseKitError
+from . import NBGRADER_PLUGINS as PLUGINS
+from . import SERVICE_URL_ENV
 from .client import ExchangeClient, pack, unpack
-
-PLUGINS = {
-    "exchange": "Exchange",
-    "fetch_assignment": "ExchangeFetchAssignment",
-    "fetch_feedback": "ExchangeFetchFeedback",
-    "release_assignment": "ExchangeReleaseAssignment",
-    "release_feedback": "ExchangeReleaseFeedback",
-    "list": "ExchangeList",
-    "submit": "ExchangeSubmit",
-    "collect": "ExchangeCollect",
-}
 
 
 def use_coursekit_exchange(c) -> None:
@@ -44,8 +39,24 @@ def use_coursekit_exchange(c) -> None:
         setattr(c.ExchangeFactory, trait, f"{__name__}.{name}")
 
 
+def _service_given(kwargs: dict) -> bool:
+    """Whether a coursekit exchange service is named, by the environment or the config
+    that nbgrader builds the plugin with."""
+    if os.environ.get(SERVICE_URL_ENV):
+        return True
+    parent = kwargs.get("parent")
+    config = kwargs.get("config") or getattr(parent, "config", None) or {}
+    return bool(dict.get(dict.get(config, "Exchange", {}), "service_url"))
+
+
 class Exchange(abc.Exchange):
     """What every coursekit plugin shares: the service's address, the token, the paths."""
+
+    def __new__(cls, *args, **kwargs):
+        if not _service_given(kwargs):
+            # __init__ is not run again on an object of another class.
+            return getattr(filesystem_exchange, cls.__name__)(*args, **kwargs)
+        return super().__new__(cls, *args, **kwargs)
 
     service_url = Unicode(
         help="URL of the coursekit exchange service (default: $COURSEKIT_EXCHANGE_URL)."
@@ -62,7 +73,7 @@ class Exchange(abc.Exchange):
 
     @default("service_url")
     def _service_url_default(self) -> str:
-        return os.environ.get("COURSEKIT_EXCHANGE_URL", "")
+        return os.environ.get(SERVICE_URL_ENV, "")
 
     @default("api_token")
     def _api_token_default(self) -> str:

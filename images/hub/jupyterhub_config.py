@@ -28,6 +28,7 @@ scripts/hub and the end-to-end test start the same file:
 Start it with: jupyterhub -f images/hub/jupyterhub_config.py (scripts/hub does this).
 """
 
+import json
 import os
 import shutil
 import sys
@@ -37,6 +38,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import coursekit_hub  # noqa: E402  (beside this file, found through the line above)
+
+from coursekit.exchange import nbgrader_config  # noqa: E402
 
 c = get_config()  # noqa: F821  (provided by JupyterHub when it loads this file)
 
@@ -137,6 +140,14 @@ c.JupyterHub.services.append(exchange)
 c.JupyterHub.load_roles.extend(exchange_roles)
 c.Spawner.environment.update(exchange_environment)
 c.Spawner.server_token_scopes = coursekit_hub.SERVER_TOKEN_SCOPES
+# nbgrader itself (the instructor's formgrader, `nbgrader` in a terminal) must use it too. A
+# course image has that from `jupyter coursekit apply` (its nbgrader_config.json); this demo's
+# servers run from the development environment, so they find the same file on
+# JUPYTER_CONFIG_PATH.
+server_config = state / "server-config"
+server_config.mkdir(exist_ok=True)
+(server_config / "nbgrader_config.json").write_text(json.dumps(nbgrader_config(), indent=1))
+c.Spawner.environment["JUPYTER_CONFIG_PATH"] = str(server_config)
 
 # -- branding: the login and spawn pages in the same branding file as JupyterLab ------------
 # COURSEKIT_HUB_BRANDING: the JSON `jupyter coursekit hub-branding` writes at image build, or
