@@ -47,7 +47,12 @@ class SeedReport:
     bookkeeping_bytes: int = 0
 
     def to_dict(self) -> dict:
-        data = asdict(self)
+        # Not asdict(): it deep-copies every path of a first seed (2,000 of them), which cost
+        # more than writing the report. The lists are copied; their entries are not changed.
+        data = {
+            f.name: list(value) if isinstance(value := getattr(self, f.name), list) else value
+            for f in fields(self)
+        }
         data["summary"] = self.summary()
         return data
 
