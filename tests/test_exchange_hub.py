@@ -92,18 +92,36 @@ def people(hub):
     return {name: Person(hub, name) for name in ("instructor1", "student1", "student2")}
 
 
-@pytest.fixture(scope="module")
-def cycle(people):
-    """nbgrader's whole cycle through the exchange; returns the course folder."""
-    teacher, students = people["instructor1"], [people["student1"], people["student2"]]
+def release_quickstart(teacher: Person, due: str | None = None) -> Path:
+    """The instructor makes nbgrader's quickstart course for the module, in their home,
+    and releases its first assignment through the exchange (due at ``due``, a date
+    nbgrader understands, if given); returns the course folder."""
     grading = teacher.home / "grading"
     grading.mkdir()
     teacher.nbgrader(grading, "quickstart", MODULE)
     course = grading / MODULE
     with (course / "nbgrader_config.py").open("a") as config:
         config.write(EXCHANGE_CONFIG.format(course=MODULE))
+    if due is not None:
+        teacher.nbgrader(course, "db", "assignment", "add", ASSIGNMENT, f"--duedate={due}")
     teacher.nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
     teacher.nbgrader(course, "release_assignment", ASSIGNMENT)
+    return course
+
+
+def return_feedback(teacher: Person, course: Path) -> None:
+    """The instructor marks what was submitted and sends the feedback back."""
+    teacher.nbgrader(course, "collect", ASSIGNMENT)
+    teacher.nbgrader(course, "autograde", ASSIGNMENT)
+    teacher.nbgrader(course, "generate_feedback", ASSIGNMENT)
+    teacher.nbgrader(course, "release_feedback", ASSIGNMENT)
+
+
+@pytest.fixture(scope="module")
+def cycle(people):
+    """nbgrader's whole cycle through the exchange; returns the course folder."""
+    teacher, students = people["instructor1"], [people["student1"], people["student2"]]
+    course = release_quickstart(teacher)
 
     for student in students:
         work = student.home / MODULE
@@ -113,10 +131,7 @@ def cycle(people):
         assert (work / ASSIGNMENT / "problem1.ipynb").is_file()
         student.nbgrader(work, "submit", ASSIGNMENT)
 
-    teacher.nbgrader(course, "collect", ASSIGNMENT)
-    teacher.nbgrader(course, "autograde", ASSIGNMENT)
-    teacher.nbgrader(course, "generate_feedback", ASSIGNMENT)
-    teacher.nbgrader(course, "release_feedback", ASSIGNMENT)
+    return_feedback(teacher, course)
     for student in students:
         student.nbgrader(student.home / MODULE, "fetch_feedback", ASSIGNMENT)
     return course

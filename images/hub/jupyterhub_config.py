@@ -113,6 +113,10 @@ c.Spawner.start_timeout = c.Spawner.http_timeout = int(
     os.environ.get("COURSEKIT_SPAWN_TIMEOUT", "90")
 )
 c.Spawner.args = os.environ.get("COURSEKIT_HUB_SERVER_ARGS", "").split()
+# A development checkout's own JupyterLab extension (its .dev-env puts it on JUPYTER_PATH)
+# reaches the servers, as its Python code does through PYTHONPATH: without this they would
+# show whichever build is installed in the environment. Unset in an image.
+c.Spawner.env_keep.append("JUPYTER_PATH")
 if os.getuid() == 0:
     # Jupyter refuses to run as root unless told; in a course image it never is root.
     c.Spawner.args.append("--allow-root")

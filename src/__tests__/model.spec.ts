@@ -84,6 +84,20 @@ describe('ModulesModel', () => {
     model.dispose();
   });
 
+  it('signals refreshed after each reading of the list', async () => {
+    const { settings } = fakeServer({
+      'GET /coursekit/api/modules': () =>
+        json({ modules: [module('TM351-25J')], problems: [], manifests: [] })
+    });
+    const model = new ModulesModel({ serverSettings: settings });
+    let refreshed = 0;
+    model.refreshed.connect(() => (refreshed += 1));
+    await model.refresh();
+    await model.refresh();
+    expect(refreshed).toBe(2);
+    model.dispose();
+  });
+
   it('keeps the reason when the list cannot be read', async () => {
     const { settings } = fakeServer({
       'GET /coursekit/api/modules': () =>

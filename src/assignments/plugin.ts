@@ -23,6 +23,7 @@ export function activateAssignments(
         module,
         serverSettings: model.serverSettings,
         commands: app.commands,
+        refreshed: model.refreshed,
         trans
       })
   });

@@ -6,6 +6,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Button } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
+import { ISignal } from '@lumino/signaling';
 import * as React from 'react';
 
 import { APIError, assignmentAction, getAssignments } from '../api';
@@ -23,13 +24,15 @@ interface ISectionProps {
   module: IModule;
   serverSettings: ServerConnection.ISettings;
   commands: CommandRegistry;
+  /** Emitted when the module list is read again: the assignments are read again too. */
+  refreshed: ISignal<unknown, void>;
   trans: TranslationBundle;
 }
 
 type Busy = { assignment: string; action: string } | null;
 
 export function AssignmentsSection(props: ISectionProps): JSX.Element | null {
-  const { module, serverSettings, commands, trans } = props;
+  const { module, serverSettings, commands, refreshed, trans } = props;
   const [assignments, setAssignments] = React.useState<IAssignment[] | null>(
     null
   );
@@ -60,6 +63,16 @@ export function AssignmentsSection(props: ISectionProps): JSX.Element | null {
   React.useEffect(() => {
     void load();
   }, [load]);
+
+  // The panel's Refresh: without this a student told that feedback is ready would not
+  // see it until JupyterLab is reloaded.
+  React.useEffect(() => {
+    const reload = (): void => void load();
+    refreshed.connect(reload);
+    return () => {
+      refreshed.disconnect(reload);
+    };
+  }, [load, refreshed]);
 
   const act = async (
     assignment: IAssignment,

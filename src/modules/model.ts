@@ -87,6 +87,15 @@ export class ModulesModel implements IDisposable {
     return this._changed;
   }
 
+  /**
+   * Emitted after each reading of the module list (refresh(), the panel's Refresh
+   * button): row sections that keep their own data, such as the assignments, read it
+   * again then.
+   */
+  get refreshed(): ISignal<this, void> {
+    return this._refreshed;
+  }
+
   get modules(): readonly IModule[] {
     return this._modules;
   }
@@ -167,6 +176,9 @@ export class ModulesModel implements IDisposable {
       }
     }
     this._emit();
+    if (!this._isDisposed) {
+      this._refreshed.emit();
+    }
   }
 
   /** Start a reseed and follow its progress. */
@@ -282,4 +294,5 @@ export class ModulesModel implements IDisposable {
   private _timers = new Map<string, ReturnType<typeof setTimeout>>();
   private _actionErrors = new Map<string, string>();
   private _changed = new Signal<this, void>(this);
+  private _refreshed = new Signal<this, void>(this);
 }
