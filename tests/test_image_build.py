@@ -60,3 +60,11 @@ def test_wheel_carries_the_prebuilt_lab_extension_and_enables_the_server_extensi
     assert f"{data}/data/etc/jupyter/jupyter_server_config.d/coursekit.json" in names
     assert "coursekit/schema/course.schema.json" in names
     assert any(n.endswith("entry_points.txt") for n in names)
+
+
+def test_wheel_carries_the_translations_where_jupyterlab_looks(wheel):
+    archive = zipfile.ZipFile(wheel)
+    names = archive.namelist()
+    assert "coursekit/locale/fr_FR/LC_MESSAGES/coursekit.json" in names
+    (points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    assert "[jupyterlab.locale]\ncoursekit = coursekit" in archive.read(points).decode()

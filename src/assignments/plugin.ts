@@ -6,6 +6,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { ModulesModel } from '../modules/model';
+import { TRANSLATION_DOMAIN } from '../tokens';
 import { AssignmentsSection } from './section';
 
 export function activateAssignments(
@@ -13,7 +14,7 @@ export function activateAssignments(
   model: ModulesModel,
   translator: ITranslator | null
 ): void {
-  const trans = (translator ?? nullTranslator).load('coursekit');
+  const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
   model.addRowSection({
     id: 'assignments',
     rank: 50,

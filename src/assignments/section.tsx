@@ -29,7 +29,9 @@ interface ISectionProps {
   trans: TranslationBundle;
 }
 
-type Busy = { assignment: string; action: string } | null;
+type Action = 'fetch' | 'validate' | 'submit' | 'feedback';
+
+type Busy = { assignment: string; action: Action } | null;
 
 export function AssignmentsSection(props: ISectionProps): JSX.Element | null {
   const { module, serverSettings, commands, refreshed, trans } = props;
@@ -76,7 +78,7 @@ export function AssignmentsSection(props: ISectionProps): JSX.Element | null {
 
   const act = async (
     assignment: IAssignment,
-    action: 'fetch' | 'validate' | 'submit' | 'feedback'
+    action: Action
   ): Promise<void> => {
     setBusy({ assignment: assignment.id, action });
     setError(null);
@@ -168,10 +170,10 @@ export function AssignmentsSection(props: ISectionProps): JSX.Element | null {
 
 interface IRowProps {
   assignment: IAssignment;
-  busy: string | null;
+  busy: Action | null;
   receipt: ISubmissionReceipt | null;
   validation: IValidateResult | null;
-  onAction(action: 'fetch' | 'validate' | 'submit' | 'feedback'): void;
+  onAction(action: Action): void;
   trans: TranslationBundle;
 }
 
@@ -240,7 +242,7 @@ function AssignmentRow(props: IRowProps): JSX.Element {
       {busy && (
         <progress
           className="jp-coursekit-progress-bar"
-          aria-label={trans.__('%1 in progress', busy)}
+          aria-label={busyLabel(busy, trans)}
         />
       )}
       {validation && (
@@ -290,6 +292,20 @@ function Receipt(props: {
       </ul>
     </div>
   );
+}
+
+/** What the progress bar says is under way, for screen readers. */
+function busyLabel(action: Action, trans: TranslationBundle): string {
+  switch (action) {
+    case 'fetch':
+      return trans.__('Fetching the assignment');
+    case 'validate':
+      return trans.__('Validating the assignment');
+    case 'submit':
+      return trans.__('Submitting the assignment');
+    default:
+      return trans.__('Fetching the feedback');
+  }
 }
 
 function statusLabel(

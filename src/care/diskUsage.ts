@@ -53,9 +53,10 @@ export class DiskUsageItem extends Widget {
         used,
         formatBytes(usage.quota)
       );
+      // The figure carries its own sign: '%%' in a msgid reads as a Python format to gettext tools.
       this.node.title = trans.__(
-        'Your home uses %1%% of its quota',
-        Math.round(share * 100)
+        'Your home uses %1 of its quota',
+        `${Math.round(share * 100)}%`
       );
       this.toggleClass('jp-coursekit-disk-usage-high', share >= 0.9);
     } else {

@@ -94,7 +94,7 @@ function ModuleNews(
   const files = (label: string, paths: string[], total: number) =>
     total > 0 && (
       <li>
-        {label}:{' '}
+        {trans.__('%1:', label)}{' '}
         {paths.map((path, index) => (
           <React.Fragment key={path}>
             {index > 0 && ', '}

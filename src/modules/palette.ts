@@ -7,16 +7,14 @@ import { DisposableDelegate, DisposableSet } from '@lumino/disposable';
 import { CommandIDs } from '../tokens';
 import { ICommandContext } from './commands';
 
-const PALETTE_CATEGORY = 'Course';
-
 /** Palette entries: the module-agnostic commands once, one "Open Module" per module. */
 export function addPaletteItems(context: ICommandContext): DisposableSet {
-  const { palette, model } = context;
+  const { palette, model, trans } = context;
   const disposables = new DisposableSet();
   if (!palette) {
     return disposables;
   }
-  const category = context.trans.__(PALETTE_CATEGORY);
+  const category = trans.__('Course');
   for (const command of [
     CommandIDs.showModules,
     CommandIDs.reseed,

@@ -27,7 +27,7 @@ export class ModulesPanel extends ReactWidget {
     this.id = PANEL_ID;
     this.addClass('jp-coursekit-panel');
     this.title.icon = courseIcon;
-    this.title.caption = _trans.__('Modules');
+    this.title.caption = this._trans.__('Modules');
   }
 
   protected render(): JSX.Element {

@@ -184,13 +184,35 @@ export function describeProgress(
   }
   const files =
     files_total > 0
-      ? trans.__('%1 of %2 files', files_done, files_total)
-      : trans.__('%1 files', files_done);
+      ? trans._n('%2 of %1 file', '%2 of %1 files', files_total, files_done)
+      : trans._n('%1 file', '%1 files', files_done);
   const bytes = bytes_total > 0 ? ` (${formatBytes(bytes_done)})` : '';
   return {
     fraction,
-    label: phase ? `${phase}: ${files}${bytes}` : `${files}${bytes}`
+    label: phase
+      ? trans.__('%1: %2', phaseLabel(phase, trans), `${files}${bytes}`)
+      : `${files}${bytes}`
   };
+}
+
+/** The seeding engine's phases (coursekit/seeding), as the student reads them. */
+function phaseLabel(phase: string, trans: TranslationBundle): string {
+  switch (phase) {
+    case 'fetching':
+      return trans.__('fetching');
+    case 'scanning':
+      return trans.__('scanning');
+    case 'copying':
+      return trans.__('copying');
+    case 'merging':
+      return trans.__('merging');
+    case 'init':
+      return trans.__('first-run steps');
+    case 'done':
+      return trans.__('done');
+    default:
+      return phase; // a phase newer than this front end: the engine's own word
+  }
 }
 
 /** 1536 -> "1.5 kB": enough precision for a progress line. */

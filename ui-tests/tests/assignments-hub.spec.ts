@@ -159,7 +159,7 @@ test('a student fetches, submits with a receipt and reads feedback', async ({
     await item.locator('.jp-coursekit-submit').click();
     await expect(item.locator('progress')).toHaveAttribute(
       'aria-label',
-      'submit in progress'
+      'Submitting the assignment'
     );
     const receipt = item.locator('.jp-coursekit-receipt');
     await expect(receipt).toBeVisible({ timeout: ACTION_TIMEOUT });

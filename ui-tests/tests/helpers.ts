@@ -18,10 +18,15 @@ export const DOCS_IMAGES = path.resolve(
   'images'
 );
 
-/** The launcher section whose title is "Course". */
-export function courseSection(page: IJupyterLabPageFixture): Locator {
+/** The launcher section whose title is "Course" (or its translation). */
+export function courseSection(
+  page: IJupyterLabPageFixture,
+  title = 'Course'
+): Locator {
   return page.locator('.jp-Launcher-section').filter({
-    has: page.locator('.jp-Launcher-sectionTitle', { hasText: /^Course$/ })
+    has: page.locator('.jp-Launcher-sectionTitle', {
+      hasText: new RegExp(`^${title}$`)
+    })
   });
 }
 
