@@ -33,6 +33,7 @@ from .atomic import (
     write_bytes,
 )
 from .errors import NotACourseFile, SeedLocked
+from .gcpause import collector_paused
 from .init_steps import run_steps
 from .plan import plan
 from .record import Bookkeeping, Record, wants_base
@@ -71,6 +72,7 @@ def module_lock(book: Bookkeeping, timeout: float) -> Iterator[None]:
         lock.release()
 
 
+@collector_paused()
 def seed_module(
     module: Module,
     workspace: Path,
