@@ -74,6 +74,15 @@ class Applier:
             bytes_done=0,
             bytes_total=sum(a.course.size for a in writes if a.course),
         )
+        try:
+            self.book.set_pending(
+                {a.rel: a.course.sha256 for a in writes if a.kind in ("add", "update")}
+            )
+        except OSError as err:
+            full = err.errno in DISK_FULL
+            message = _disk_full_message() if full else f"{err.strerror or err}"
+            self.report.error(".coursekit", "disk-full" if full else "write-failed", message)
+            return False
         actions = sorted(actions, key=lambda a: ORDER.get(a.kind, 1))
         added_whole = self._add_new_folders(actions)
         for action in actions:

@@ -101,7 +101,11 @@ def seed_module(
     with module_lock(book, lock_timeout), contextlib.closing(book):
         book.clear_tmp()
         applied = book.applied()
-        if quick is not None and applied.get("quick") == quick and book.record_path.exists():
+        # A seed killed or stopped after the last complete one has saved the record since,
+        # so it is no longer "as applied": then no shortcut, even if the content is again
+        # what that complete seed applied.
+        as_applied = book.record_as_applied(applied)
+        if quick is not None and applied.get("quick") == quick and as_applied:
             # The image's indexes are the ones applied last time: nothing to walk or hash.
             report.noop = True
             report.bookkeeping_bytes = applied.get("bookkeeping_bytes", 0)
@@ -109,10 +113,11 @@ def seed_module(
         else:
             # Read only now: the record grows with the course, and a no-op never needs it.
             record = Record.load(book)
+            book.recover_pending(record)
             if content is None:  # another seeder changed what was applied meanwhile
                 content = gather(module, cache_dir)
                 report.errors.extend(content.errors)
-            if content.complete and applied.get("digest") == content.digest and record.exists():
+            if content.complete and applied.get("digest") == content.digest and as_applied:
                 report.noop = True
                 report.bookkeeping_bytes = applied.get("bookkeeping_bytes", 0)
                 ready = True
@@ -120,7 +125,13 @@ def seed_module(
                     book.set_applied(content.digest, report.bookkeeping_bytes, quick)
             else:
                 throttle.update(phase="scanning")
-                actions = plan(workspace, content.files, record, content.complete)
+                actions = plan(
+                    workspace,
+                    content.files,
+                    record,
+                    content.complete,
+                    record_as_applied=as_applied,
+                )
                 ready = Applier(workspace, book, record, report, throttle).run(actions)
                 complete = content.complete and ready
                 ready = (
@@ -148,6 +159,7 @@ def _finish(
     """Save the record, then (only if everything went through) the digest applied."""
     try:
         record.save()
+        book.clear_pending()  # the record now names every file written
         book.prune_bases({g.sha256 for g in record.files.values()})
         report.bookkeeping_bytes = tree_size(book.dir)
         book.set_applied(digest, report.bookkeeping_bytes, quick)

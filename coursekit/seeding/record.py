@@ -7,6 +7,9 @@
   reads one small file instead of hashing the home.
 - ``bases/``: the notebooks given, by sha256, in one pack per seed (``bases.py``): the
   base of a three-way merge. Pruned to the versions the record still names.
+- ``pending.json``: the course versions a seed is about to write, by path, written before
+  the first of them and dropped once the record names them: a seed stopped in between
+  leaves it, so the next knows those files as the course's, not as the student's edits.
 - ``report.json``, ``lock``, ``tmp/`` (temporary files, same filesystem as the module),
   ``removed/`` (files the course dropped), ``init/`` (markers of first-run steps).
 """
@@ -21,7 +24,14 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from .atomic import BOOKKEEPING, hash_file, lstat_or_none, write_bytes
+from .atomic import (
+    BOOKKEEPING,
+    hash_file,
+    lstat_or_none,
+    parents_are_real,
+    safe_relative,
+    write_bytes,
+)
 from .bases import MergeBases
 from .errors import UnsafePath
 
@@ -64,6 +74,7 @@ class Bookkeeping:
         self.record_path = self.dir / "record.json"
         self.applied_path = self.dir / "applied"
         self.report_path = self.dir / "report.json"
+        self.pending_path = self.dir / "pending.json"
         self.lock_path = self.dir / "lock"
         self._bases: MergeBases | None = None
 
@@ -99,8 +110,79 @@ class Bookkeeping:
     def set_applied(
         self, digest: str | None, bookkeeping_bytes: int = 0, quick: str | None = None
     ) -> None:
-        data = {"digest": digest, "bookkeeping_bytes": bookkeeping_bytes, "quick": quick}
+        """Say what content was applied in full (``digest``; None: not all of it), and
+        which save of the record that seed ended with (see :meth:`record_as_applied`)."""
+        data = {
+            "digest": digest,
+            "bookkeeping_bytes": bookkeeping_bytes,
+            "quick": quick,
+            "record": self._record_stamp(),
+        }
         write_bytes(self.applied_path, json.dumps(data).encode(), self.tmp, 0o600)
+
+    def record_as_applied(self, applied: dict) -> bool:
+        """True when the record is the one saved by the last seed that applied all of its
+        content, untouched since: no seed was killed or stopped after it, and no restore
+        changed it, and no write is pending. Then every path it names with a hash was given
+        that version whole, and a course file whose hash is unchanged needs no look at the
+        student's copy."""
+        if applied.get("digest") is None or lstat_or_none(self.pending_path) is not None:
+            return False  # the last seed stopped, maybe between a write and its record
+        stamp = self._record_stamp()
+        return stamp is not None and applied.get("record") == stamp
+
+    def _record_stamp(self) -> list[int] | None:
+        info = lstat_or_none(self.record_path)
+        return (
+            None
+            if info is None
+            else [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+        )
+
+    # -- writes under way ---------------------------------------------------------------
+
+    def set_pending(self, versions: dict[str, str]) -> None:
+        """Say which course version (path -> sha256) each file about to be written will
+        hold; a note left by a stopped seed is kept in it, since its files may not be in
+        the record yet. Not fsynced, like the course files it speaks for."""
+        left = self._pending()
+        if versions or left:
+            data = json.dumps({**left, **versions}, separators=(",", ":")).encode()
+            write_bytes(self.pending_path, data, self.tmp, 0o600, sync=False)
+
+    def clear_pending(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.pending_path)
+
+    def _pending(self) -> dict[str, str]:
+        try:
+            versions = json.loads(self.pending_path.read_bytes())
+        except (OSError, ValueError):
+            return {}  # none, or damaged: the plan still loses nothing, it only keeps more
+        return versions if isinstance(versions, dict) else {}
+
+    def recover_pending(self, record: Record) -> None:
+        """After a seed stopped part-way: a file it wrote before its record was saved holds
+        the course version it was meant to, so it is recorded as given. Without this, a
+        course that went back to the version before would find it "changed by the student"
+        and leave it. A file whose bytes are anything else is left for the plan to judge."""
+        for rel, sha in self._pending().items():
+            given = record.files.get(rel)
+            if not isinstance(sha, str) or (given is not None and given.sha256 == sha):
+                continue
+            try:
+                inside = safe_relative(rel)  # the note is in the student's home: check it
+            except UnsafePath:
+                continue
+            path = self.module_dir / inside
+            info = lstat_or_none(path)
+            if info is None or not stat.S_ISREG(info.st_mode):
+                continue
+            if not parents_are_real(self.module_dir, inside):
+                continue
+            with contextlib.suppress(OSError):
+                if hash_file(path) == sha:
+                    record.give(rel, sha, info)
 
     def moved_away_by_us(self, rel: str, given: Given) -> bool:
         """True when a seed moved ``rel`` (the very file it gave: same size, mtime and
