@@ -187,7 +187,9 @@ def test_index_makes_the_noop_read_no_content_file(tmp_path, monkeypatch):
     for n in range(50):
         (content / f"{n}.txt").write_text(str(n))
     written = build_index(content)
-    assert json.loads(written.read_text())["files"]["7.txt"]["size"] == 1
+    sha, size, mode, _mtime = json.loads(written.read_text())["files"]["7.txt"]
+    assert (len(sha), size) == (64, 1)
+    assert mode == (content / "7.txt").stat().st_mode & 0o7777
     m = module(ContentSource("directory", str(content)))
     report = seed_module(m, tmp_path / "m", cache_dir=tmp_path / "c")
     assert ".coursekit-index.json" not in report.added and len(report.added) == 50
@@ -228,9 +230,10 @@ def test_tampered_index_is_not_trusted(tmp_path):
     content.mkdir()
     (content / "a.txt").write_text("one")
     path = build_index(content)
-    data = json.loads(path.read_text())
-    data["files"]["a.txt"]["sha256"] = "0" * 64
-    path.write_text(json.dumps(data))
+    assert index.read_index(content) is not None
+    text = path.read_text()
+    sha = json.loads(text)["files"]["a.txt"][0]
+    path.write_text(text.replace(sha, "0" * 64))  # the listing edited, the checksum not
     assert index.read_index(content) is None
 
 

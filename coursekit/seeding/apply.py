@@ -134,7 +134,8 @@ class Applier:
                 self.progress.update(files_done=before[0], bytes_done=before[1])
                 continue
             for rel, info in written.items():
-                self._give(by_rel[rel], by_rel[rel].course.sha256, info)
+                # The base, if it wants one, was kept while the file was open (written_one).
+                self.record.give(rel, by_rel[rel].course.sha256, info)
                 self.report.added.append(rel)
             added.update(written)
         return added

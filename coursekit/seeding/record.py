@@ -1,6 +1,6 @@
 """The module's memory of what it was given, in ``<module>/.coursekit/``.
 
-- ``record.json``: path -> sha256 given, and the size, mtime_ns and ctime_ns of the file as written
+- ``record.json``: path -> [sha256 given, size, mtime_ns, ctime_ns of the file as written]
   (a later size or mtime that differs means "look closer", never "the student changed it"
   on its own: only a different hash says that).
 - ``applied``: the digest of the content last applied in full, so a start with nothing new
@@ -35,10 +35,10 @@ from .atomic import (
 from .bases import MergeBases
 from .errors import UnsafePath
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 
 
-@dataclass
+@dataclass(slots=True)
 class Given:
     """What the student was given at one path. ``size``/``mtime_ns``/``ctime_ns`` are None
     once the file on disk is known to differ from it (after a merge), so it is always hashed.
@@ -239,17 +239,6 @@ def wants_base(path: str | Path) -> bool:
     return os.fspath(path).endswith(".ipynb")
 
 
-def _json_str(text: str) -> str:
-    """``json.dumps(text)``, without its cost for the usual plain ASCII path."""
-    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
-        return f'"{text}"'
-    return json.dumps(text)
-
-
-def _json_int(value: int | None) -> str:
-    return "null" if value is None else str(value)
-
-
 class Record:
     """path -> :class:`Given`, loaded from and saved to ``record.json``."""
 
@@ -260,14 +249,18 @@ class Record:
     @classmethod
     def load(cls, book: Bookkeeping) -> Record:
         try:
-            data = json.loads(book.record_path.read_text(encoding="utf-8"))
-            files = {
-                rel: Given(e["sha256"], e.get("size"), e.get("mtime_ns"), e.get("ctime_ns"))
-                for rel, e in data["files"].items()
-            }
+            data = json.loads(book.record_path.read_bytes())
+            entries = data["files"]
+            if data.get("version") == 1:  # the first layout: a dict per file
+                files = {
+                    rel: Given(e["sha256"], e.get("size"), e.get("mtime_ns"), e.get("ctime_ns"))
+                    for rel, e in entries.items()
+                }
+            else:
+                files = {rel: Given(e[0], e[1], e[2], e[3]) for rel, e in entries.items()}
         except FileNotFoundError:
             return cls(book)
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
             # A damaged record: start again as if on first run; files equal to the course are
             # adopted by hash, anything else is treated as the student's (nothing is lost).
             return cls(book)
@@ -279,14 +272,12 @@ class Record:
     def save(self) -> None:
         # The bases first: the record never names a notebook whose base is still to come.
         self.book.bases_store.flush()
-        # Built as text: 2,000 small dicts set off a full garbage collection of the
-        # server's heap, which cost more than writing the file. Same JSON as json.dumps.
-        entries = ",".join(
-            f'{_json_str(rel)}:{{"sha256":"{g.sha256}","size":{_json_int(g.size)},'
-            f'"mtime_ns":{_json_int(g.mtime_ns)},"ctime_ns":{_json_int(g.ctime_ns)}}}'
-            for rel, g in sorted(self.files.items())
-        )
-        text = f'{{"version":{RECORD_VERSION},"files":{{{entries}}}}}'
+        # A list per file, not a dict: json's C encoder and decoder handle it at a fraction
+        # of the cost, which is most of an update's time in a 2,000-file module.
+        files = {
+            rel: [g.sha256, g.size, g.mtime_ns, g.ctime_ns] for rel, g in sorted(self.files.items())
+        }
+        text = json.dumps({"version": RECORD_VERSION, "files": files}, separators=(",", ":"))
         write_bytes(self.book.record_path, text.encode(), self.book.tmp, 0o600)
 
     def give(self, rel: str, sha: str, info: os.stat_result | None) -> None:
