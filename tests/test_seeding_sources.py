@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -15,6 +16,7 @@ import pytest
 from coursekit.errors import UnsafePath
 from coursekit.manifest import ContentSource, Module
 from coursekit.seeding import build_index, fetch_git, index, seed_module
+from coursekit.seeding.errors import UnsafeContent
 
 
 def git(*args: str, cwd: Path) -> str:
@@ -207,6 +209,72 @@ def test_stale_index_is_detected_and_the_content_hashed(tmp_path):
     m = module(ContentSource("directory", str(content)))
     report = seed_module(m, tmp_path / "m", cache_dir=tmp_path / "c")
     assert report.added == ["a.txt"] and (tmp_path / "m" / "a.txt").read_text() == "two, longer"
+    # The record names what was given, not what the stale index said.
+    record = json.loads((tmp_path / "m" / ".coursekit" / "record.json").read_text())
+    assert record["files"]["a.txt"][0] == hashlib.sha256(b"two, longer").hexdigest()
+    assert seed_module(m, tmp_path / "m", cache_dir=tmp_path / "c").noop
+
+
+def test_an_indexed_update_walks_no_content_and_checks_what_it_copies(tmp_path, monkeypatch):
+    content = tmp_path / "content"
+    content.mkdir()
+    for n in range(20):
+        (content / f"{n}.txt").write_text(f"file {n}")
+    build_index(content)
+    m = module(ContentSource("directory", str(content)))
+    seed_module(m, tmp_path / "m", cache_dir=tmp_path / "c")
+    (content / "3.txt").write_text("file 3, fixed")
+    build_index(content)
+    checked: list[str] = []
+    real_stale = index.stale
+    with monkeypatch.context() as patched:
+        patched.setattr(index, "walk_content", lambda root: pytest.fail("walked the content"))
+        patched.setattr(
+            "coursekit.seeding.engine.stale",
+            lambda file: checked.append(file.rel) or real_stale(file),
+        )
+        report = seed_module(m, tmp_path / "m", cache_dir=tmp_path / "c")
+    assert report.updated == ["3.txt"] and checked == ["3.txt"]
+    assert (tmp_path / "m" / "3.txt").read_text() == "file 3, fixed"
+
+
+def test_a_link_put_in_place_of_an_indexed_file_is_refused(tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.txt").write_text("one")
+    build_index(content)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for students")
+    (content / "a.txt").unlink()
+    (content / "a.txt").symlink_to(secret)
+    m = module(ContentSource("directory", str(content)))
+    with pytest.raises(UnsafeContent, match="points outside"):
+        seed_module(m, tmp_path / "m", cache_dir=tmp_path / "c")
+    assert not (tmp_path / "m" / "a.txt").exists()
+
+
+@pytest.mark.parametrize(
+    "bad", ["../outside.txt", "/etc/hostname", "a/./b", "w//x", ".coursekit/record.json"]
+)
+def test_an_index_naming_a_path_outside_its_folder_is_not_used(tmp_path, bad):
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.txt").write_text("one")
+    (tmp_path / "outside.txt").write_text("not course content")
+    path = build_index(content)
+    data = json.loads(path.read_text())
+    sha = data["files"]["a.txt"][0]
+    listing = json.dumps({"a.txt": data["files"]["a.txt"], bad: [sha, 3, 420, 0]})
+    checksum = hashlib.sha256(listing.replace(" ", "").encode()).hexdigest()
+    path.write_text(
+        f'{{"version":2,"digest":"{data["digest"]}","checksum":"{checksum}",'
+        f'"files":{listing.replace(" ", "")}}}'
+    )
+    assert index.read_index(content) is not None  # intact, but not plainly inside
+    assert index.indexed_tree(content) is None
+    m = module(ContentSource("directory", str(content)))
+    report = seed_module(m, tmp_path / "m", cache_dir=tmp_path / "c")
+    assert report.added == ["a.txt"]
 
 
 def test_indexed_noop_walks_no_content_and_a_rebuilt_index_delivers_changes(tmp_path, monkeypatch):

@@ -28,6 +28,7 @@ from .report import ProgressThrottle, SeedReport
 from .staged import FolderAppeared, StagedFile, add_folder
 
 WRITES = ("add", "update", "beside", "merge", "remove")
+COPIES = ("add", "update", "beside", "merge")  # the actions that read the course's file
 ORDER = {"forget": 0, "release": 0, "remove": 0, "add": 2, "update": 2, "beside": 2, "merge": 3}
 CHECKPOINT_SECONDS = 1.0
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT)

@@ -21,7 +21,7 @@ from filelock import FileLock, Timeout
 
 from ..errors import WorkspaceError
 from ..manifest import Module
-from .apply import DISK_FULL, Applier
+from .apply import COPIES, DISK_FULL, Applier
 from .atomic import (
     copy_file,
     free_name,
@@ -34,6 +34,7 @@ from .atomic import (
 )
 from .errors import NotACourseFile, SeedLocked
 from .gcpause import collector_paused
+from .index import stale
 from .init_steps import run_steps
 from .plan import plan
 from .record import Bookkeeping, Record, wants_base
@@ -126,12 +127,19 @@ def seed_module(
             else:
                 throttle.update(phase="scanning")
                 actions = plan(
-                    workspace,
-                    content.files,
-                    record,
-                    content.complete,
-                    record_as_applied=as_applied,
+                    workspace, content.files, record, content.complete, record_as_applied=as_applied
                 )
+                if any(a.kind in COPIES and stale(a.course) for a in actions):
+                    # The content changed after its index was written: walk and hash it
+                    # (its errors, if any, are the ones already reported).
+                    content = gather(module, cache_dir, walk=True)
+                    actions = plan(
+                        workspace,
+                        content.files,
+                        record,
+                        content.complete,
+                        record_as_applied=as_applied,
+                    )
                 ready = Applier(workspace, book, record, report, throttle).run(actions)
                 complete = content.complete and ready
                 ready = (

@@ -2,9 +2,13 @@
 
 ``jupyter coursekit index DIR`` writes ``DIR/.coursekit-index.json`` at image build time:
 every file's sha256, size, mode and mtime, plus a digest of the whole list. With it, a
-student's start needs only stats of the content (no reads) to know nothing changed; without
-it (or when it is stale) the engine hashes the content instead, which is slower but just as
-correct. The index is trusted only where it still matches the tree.
+student's start reads the index instead of walking and hashing the content: a start with
+nothing new stats one file, and an update lstats only the files it copies, each checked
+against its entry. Without it, the engine walks and hashes the content, which is slower but
+just as correct, and so it does when a file it is about to copy no longer matches the index
+(content changed after the index was written). Content added or changed after the index
+without touching a file the seed copies goes unnoticed until the index is rebuilt, so
+``jupyter coursekit index`` is the last step of an image build.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import threading
 from dataclasses import dataclass
@@ -36,6 +41,9 @@ class ContentFile:
     mode: int
     mtime_ns: int
     sha256: str | None = None
+    # True when taken from the index without a look at the file (see indexed_tree): the
+    # seed checks such a file with an lstat before it copies it.
+    listed: bool = False
 
     @property
     def path(self) -> Path:
@@ -198,3 +206,50 @@ def hash_tree(root: Path) -> Tree:
             file.sha256 = content_hash(file)
     exact = index is not None and matched == len(files) == len(listed)
     return Tree(files, index.digest if exact else None)
+
+
+def indexed_tree(root: Path) -> Tree | None:
+    """The files of ``root`` as its intact index lists them, without walking the folder.
+
+    The index is the image build's statement of its content (``jupyter coursekit index``
+    is its last step), as the no-op check already takes it to be. Files are marked
+    ``listed``: before one is copied, :func:`stale` compares it with its entry, and a
+    mismatch sends the seed back to a full walk. None when there is no intact index, or
+    it names a path that is not plainly inside the folder.
+    """
+    index = read_index(root)
+    if index is None or _NOT_PLAINLY_INSIDE.search("\n".join(index.files)):
+        return None
+    base = os.path.join(os.fspath(root), "")  # with its trailing "/": joined by +
+    try:
+        files = {
+            rel: ContentFile(rel, base + rel, size, mode, mtime_ns, sha, True)
+            for rel, (sha, size, mode, mtime_ns) in index.files.items()
+        }
+    except (TypeError, ValueError):
+        return None  # not the layout this version writes: walk instead
+    return Tree(files, index.digest)
+
+
+# Checked on all the index's paths at once, one per line: an absolute path, an empty part,
+# "." or "..", or coursekit's own folder (which a walk skips). A name with a newline in it
+# may look like one of these, and only costs a walk.
+_NOT_PLAINLY_INSIDE = re.compile(
+    rf"^/|//|/$|^$|(^|/)\.\.?(/|$)|(^|/){re.escape(BOOKKEEPING)}(/|$)", re.MULTILINE
+)
+
+
+def stale(file: ContentFile) -> bool:
+    """A ``listed`` file that is no longer what its index entry says: gone, not a regular
+    file (a link put in its place), or of another size or mtime."""
+    if not file.listed:
+        return False
+    try:
+        info = os.lstat(file.location)
+    except OSError:
+        return True
+    return (
+        not stat.S_ISREG(info.st_mode)
+        or info.st_size != file.size
+        or info.st_mtime_ns != file.mtime_ns
+    )

@@ -13,9 +13,9 @@ from pathlib import Path, PurePosixPath
 
 from ..manifest import ContentSource, Module
 from . import fetch_archive, fetch_git
-from .atomic import BOOKKEEPING, safe_relative
+from .atomic import safe_relative
 from .errors import SourceMissing
-from .index import INDEX_NAME, ContentFile, hash_tree
+from .index import INDEX_NAME, ContentFile, hash_tree, indexed_tree
 
 # Bump when the meaning of a digest changes, so every home reseeds once.
 ENGINE_VERSION = 1
@@ -68,9 +68,12 @@ def _root_of(source: ContentSource, module: Module, cache: Path) -> tuple[Path, 
     raise SourceMissing(f"unknown kind of content source '{source.kind}'", code="source-invalid")
 
 
-def gather(module: Module, cache_dir: Path | str | None) -> Content:
+def gather(module: Module, cache_dir: Path | str | None, walk: bool = False) -> Content:
     """Resolve every source of ``module``. A local source that is missing or unsafe raises;
-    a remote one that cannot be reached is reported in ``errors`` and skipped."""
+    a remote one that cannot be reached is reported in ``errors`` and skipped.
+
+    A folder in the image with an intact index is read from its index, not walked (see
+    :func:`~coursekit.seeding.index.indexed_tree`), unless ``walk``."""
     cache = Path(cache_dir) if cache_dir else default_cache_dir()
     content = Content()
     parts = [ENGINE_VERSION]
@@ -93,19 +96,21 @@ def gather(module: Module, cache_dir: Path | str | None) -> Content:
                 {"path": source.target, "code": "source-unreachable", "message": note}
             )
             content.complete = False
-        tree = hash_tree(root)
+        tree = None if walk or source.kind != "directory" else indexed_tree(root)
+        if tree is None:
+            tree = hash_tree(root)
         files = tree.files
-        chosen = {}
         prefix = "" if target == PurePosixPath(".") else f"{target.as_posix()}/"
-        for rel, file in files.items():
-            if excluded(rel, source.exclude):
-                continue
-            # walk_content's names come from the directory itself (no '..', no '/'), so
-            # only a first part that names coursekit's own folder can be unsafe.
-            placed = f"{prefix}{rel}"
-            if placed.split("/", 1)[0] == BOOKKEEPING:
-                safe_relative(placed)
-            chosen[placed] = file
+        # No name here starts with coursekit's own folder: a walk skips it, an index that
+        # names it is not used, and a target naming it was refused above.
+        if prefix or source.exclude:
+            chosen = {
+                f"{prefix}{rel}": file
+                for rel, file in files.items()
+                if not excluded(rel, source.exclude)
+            }
+        else:
+            chosen = files
         # Later sources win where two give the same path, as the manifest's order says.
         content.files.update(chosen)
         if tree.index_digest is not None and not source.exclude:
