@@ -57,13 +57,11 @@ def add_folder(
         os.mkdir(staging, 0o755)
         # Plain strings and descriptors: Path objects per file cost as much as the copy.
         for file in files:
-            parts = file.rel.split("/")
-            for depth in range(2, len(parts)):
-                folder = "/".join(parts[1:depth])
-                if folder not in made:
-                    os.mkdir(os.path.join(staging, folder), 0o755)
-                    made.add(folder)
-            target = os.path.join(staging, *parts[1:])
+            below = file.rel.split("/", 1)[1]  # the path inside the staged folder
+            folder = below.rpartition("/")[0]
+            if folder and folder not in made:
+                _make_folders(staging, folder, made)
+            target = f"{staging}/{below}"
             atomic.fault_point(target)  # looked up each time: tests replace it
             source = os.open(file.source, os.O_RDONLY)
             try:
@@ -92,3 +90,13 @@ def add_folder(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return written
+
+
+def _make_folders(staging: str, folder: str, made: set[str]) -> None:
+    """Create ``folder`` and each folder above it inside ``staging`` not made yet."""
+    parts = folder.split("/")
+    for depth in range(1, len(parts) + 1):
+        path = "/".join(parts[:depth])
+        if path not in made:
+            os.mkdir(f"{staging}/{path}", 0o755)
+            made.add(path)
