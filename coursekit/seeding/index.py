@@ -218,7 +218,7 @@ def indexed_tree(root: Path) -> Tree | None:
     it names a path that is not plainly inside the folder.
     """
     index = read_index(root)
-    if index is None or _NOT_PLAINLY_INSIDE.search("\n".join(index.files)):
+    if index is None or _not_plainly_inside("\n".join(index.files)):
         return None
     base = os.path.join(os.fspath(root), "")  # with its trailing "/": joined by +
     try:
@@ -237,6 +237,16 @@ def indexed_tree(root: Path) -> Tree | None:
 _NOT_PLAINLY_INSIDE = re.compile(
     rf"^/|//|/$|^$|(^|/)\.\.?(/|$)|(^|/){re.escape(BOOKKEEPING)}(/|$)", re.MULTILINE
 )
+
+
+def _not_plainly_inside(paths: str) -> bool:
+    # Substring tests first: a course without dot-files never needs the slower regex.
+    suspect = (
+        paths[:1] in ("", "/", ".")
+        or paths.endswith("/")
+        or any(mark in paths for mark in ("\n/", "\n.", "/.", "//", "/\n", "\n\n"))
+    )
+    return suspect and _NOT_PLAINLY_INSIDE.search(paths) is not None
 
 
 def stale(file: ContentFile) -> bool:
