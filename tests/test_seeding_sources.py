@@ -238,6 +238,32 @@ def test_an_indexed_update_walks_no_content_and_checks_what_it_copies(tmp_path, 
     assert (tmp_path / "m" / "3.txt").read_text() == "file 3, fixed"
 
 
+def test_an_index_still_serves_once_the_image_layers_dropped_the_nanoseconds(tmp_path, monkeypatch):
+    """Docker and containerd write layer mtimes to the second: indexed at build time, the
+    content runs with its mtimes truncated. That must not cost a walk or a hash."""
+    content = tmp_path / "content"
+    content.mkdir()
+    for n in range(10):
+        (content / f"{n}.txt").write_text(f"file {n}")
+        os.utime(content / f"{n}.txt", ns=(1_700_000_000_123_456_789, 1_700_000_000_987_654_321))
+    build_index(content)
+    m = module(ContentSource("directory", str(content)))
+    seed_module(m, tmp_path / "m", cache_dir=tmp_path / "c")
+    (content / "3.txt").write_text("file 3, fixed")
+    os.utime(content / "3.txt", ns=(1_700_000_100_555_000_000, 1_700_000_100_555_000_000))
+    build_index(content)
+    for n in range(10):  # as a pull of the image leaves them
+        mtime = (content / f"{n}.txt").stat().st_mtime_ns
+        os.utime(content / f"{n}.txt", ns=(mtime, mtime // 10**9 * 10**9))
+    index._hash_cache.clear()
+    with monkeypatch.context() as patched:
+        patched.setattr(index, "walk_content", lambda root: pytest.fail("walked the content"))
+        patched.setattr(index, "content_hash", lambda f: pytest.fail(f"hashed {f.rel}"))
+        report = seed_module(m, tmp_path / "m", cache_dir=tmp_path / "c")
+    assert report.updated == ["3.txt"] and report.errors == []
+    assert index.hash_tree(content).index_digest is not None  # the walk agrees with it too
+
+
 def test_a_link_put_in_place_of_an_indexed_file_is_refused(tmp_path):
     content = tmp_path / "content"
     content.mkdir()

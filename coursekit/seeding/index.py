@@ -199,7 +199,7 @@ def hash_tree(root: Path) -> Tree:
     matched = 0
     for rel, file in files.items():
         known = listed.get(rel)
-        if known is not None and known[1] == file.size and known[3] == file.mtime_ns:
+        if known is not None and known[1] == file.size and same_second(known[3], file.mtime_ns):
             file.sha256 = known[0]
             matched += 1
         else:
@@ -261,5 +261,13 @@ def stale(file: ContentFile) -> bool:
     return (
         not stat.S_ISREG(info.st_mode)
         or info.st_size != file.size
-        or info.st_mtime_ns != file.mtime_ns
+        or not same_second(file.mtime_ns, info.st_mtime_ns)
     )
+
+
+def same_second(indexed_ns: int, actual_ns: int) -> bool:
+    """mtimes compared to the second. An image's layers are tar files whose mtimes Docker
+    and containerd truncate to whole seconds, so content indexed during the build has
+    lost its nanoseconds by the time a pulled image runs: compared to the nanosecond,
+    every file would look changed and be hashed again at every update."""
+    return indexed_ns // 1_000_000_000 == actual_ns // 1_000_000_000
