@@ -6,7 +6,8 @@ collections counts towards a full one, and a full collection walks every object 
 process: measured in a fresh process, one took 80 ms of a 200 ms first seed, and in a
 server with a million objects it would take longer than the seed. Nothing a seed makes
 needs the collector (the objects are freed by reference counting when it returns), so it is
-paused for the seed and resumed after: a second or so in which the server's cycles wait.
+paused for the seed and resumed after: the server's cycles wait that long (a second or so
+for content in the image; longer while a git source is fetched or a first-run step runs).
 """
 
 from __future__ import annotations
