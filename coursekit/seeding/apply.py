@@ -80,9 +80,7 @@ class Applier:
                 {a.rel: a.course.sha256 for a in writes if a.kind in ("add", "update")}
             )
         except OSError as err:
-            full = err.errno in DISK_FULL
-            message = _disk_full_message() if full else f"{err.strerror or err}"
-            self.report.error(".coursekit", "disk-full" if full else "write-failed", message)
+            self._write_failed(".coursekit", err)
             return False
         actions = sorted(actions, key=lambda a: ORDER.get(a.kind, 1))
         added_whole = self._add_new_folders(actions)
@@ -94,15 +92,21 @@ class Applier:
             except CourseKitError as err:
                 self.report.error(action.rel, err.code, err.message)
             except OSError as err:
-                if err.errno in DISK_FULL:
-                    self.report.error(action.rel, "disk-full", _disk_full_message())
+                if self._write_failed(action.rel, err):
                     break
-                self.report.error(action.rel, "write-failed", f"{err.strerror or err}")
             if action.kind in WRITES:
                 self.progress.advance(action.course.size if action.course else 0, action.rel)
             if time.monotonic() - self._saved_at > CHECKPOINT_SECONDS:
                 self.checkpoint()
         return not self.report.errors
+
+    def _write_failed(self, rel: str, err: OSError) -> bool:
+        """Report a failed write at ``rel``; True when the disk is full (stop there)."""
+        if err.errno in DISK_FULL:
+            self.report.error(rel, "disk-full", _disk_full_message())
+            return True
+        self.report.error(rel, "write-failed", f"{err.strerror or err}")
+        return False
 
     def _add_new_folders(self, actions: list[Action]) -> set[str]:
         """Add each top-level folder the module does not have yet in one piece (see

@@ -266,9 +266,6 @@ class Record:
             return cls(book)
         return cls(book, files)
 
-    def exists(self) -> bool:
-        return self.book.record_path.exists()
-
     def save(self) -> None:
         # The bases first: the record never names a notebook whose base is still to come.
         self.book.bases_store.flush()
