@@ -260,15 +260,15 @@ class Applier:
             return self._release(action)
         moved_to = PurePosixPath(".coursekit", "removed", self.stamp, action.rel)
         move_within(self.root, PurePosixPath(action.rel), moved_to)
-        self.record.files.pop(action.rel, None)
+        self.record.drop(action.rel)
         self.report.removed.append({"path": action.rel, "moved_to": moved_to.as_posix()})
 
     def _release(self, action: Action) -> None:
-        self.record.files.pop(action.rel, None)
+        self.record.drop(action.rel)
         self.report.kept.append(action.rel)
 
     def _forget(self, action: Action) -> None:
-        self.record.files.pop(action.rel, None)
+        self.record.drop(action.rel)
 
 
 def _disk_full_message() -> str:

@@ -160,19 +160,24 @@ class ContentIndex:
     digest: str
 
 
+_FILES_KEY = b',"files":'
+
+
 def read_index(root: Path) -> ContentIndex | None:
     """The index of ``root`` if there is one and it is intact (its listing's bytes match
     the checksum written with them)."""
     try:
-        text = (Path(root) / INDEX_NAME).read_text(encoding="utf-8")
-        head, marker, rest = text.partition(',"files":')
-        header = json.loads(head + "}")
-        if header.get("version") != INDEX_VERSION or not marker or not rest.endswith("}"):
+        # Bytes throughout: json reads UTF-8 itself, and the checksum is taken over a view,
+        # so the listing is never decoded to text and encoded back.
+        data = (Path(root) / INDEX_NAME).read_bytes()
+        end = data.find(_FILES_KEY)
+        header = json.loads(data[:end] + b"}") if end > 0 else {}
+        if header.get("version") != INDEX_VERSION or not data.endswith(b"}"):
             return None
-        listing = rest[:-1]
-        if hashlib.sha256(listing.encode()).hexdigest() != header.get("checksum"):
+        start = end + len(_FILES_KEY)
+        if hashlib.sha256(memoryview(data)[start:-1]).hexdigest() != header.get("checksum"):
             return None
-        files = json.loads(listing)
+        files = json.loads(data[start:-1])
         digest = header["digest"]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

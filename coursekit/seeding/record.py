@@ -2,7 +2,8 @@
 
 - ``record.json``: path -> [sha256 given, size, mtime_ns, ctime_ns of the file as written]
   (a later size or mtime that differs means "look closer", never "the student changed it"
-  on its own: only a different hash says that).
+  on its own: only a different hash says that), and ``record.journal``, the changes since
+  it was last written in full (``journal.py``).
 - ``applied``: the digest of the content last applied in full, so a start with nothing new
   reads one small file instead of hashing the home.
 - ``bases/``: the notebooks given, by sha256, in one pack per seed (``bases.py``): the
@@ -34,8 +35,14 @@ from .atomic import (
 )
 from .bases import MergeBases
 from .errors import UnsafePath
+from .journal import append_journal, read_journal
 
-RECORD_VERSION = 2
+RECORD_VERSION = 3
+# The whole record is rewritten once its journal holds this share of its entries (or
+# JOURNAL_MIN_ENTRIES, for a small module): reading a long journal would cost more than
+# the rewrites it saved.
+JOURNAL_SHARE = 0.5
+JOURNAL_MIN_ENTRIES = 256
 
 
 @dataclass(slots=True)
@@ -72,6 +79,7 @@ class Bookkeeping:
         self.init = self.dir / "init"
         self.removed = self.dir / "removed"
         self.record_path = self.dir / "record.json"
+        self.journal_path = self.dir / "record.journal"
         self.applied_path = self.dir / "applied"
         self.report_path = self.dir / "report.json"
         self.pending_path = self.dir / "pending.json"
@@ -118,7 +126,9 @@ class Bookkeeping:
             "quick": quick,
             "record": self._record_stamp(),
         }
-        write_bytes(self.applied_path, json.dumps(data).encode(), self.tmp, 0o600)
+        # Not fsynced: the record it names was, before. Lost to a power cut, the note left
+        # behind names an earlier save of the record, so the next seed looks at everything.
+        write_bytes(self.applied_path, json.dumps(data).encode(), self.tmp, 0o600, sync=False)
 
     def record_as_applied(self, applied: dict) -> bool:
         """True when the record is the one saved by the last seed that applied all of its
@@ -132,12 +142,23 @@ class Bookkeeping:
         return stamp is not None and applied.get("record") == stamp
 
     def _record_stamp(self) -> list[int] | None:
+        """The record as saved: its file's and its journal's size, mtime, ctime and inode
+        (every save appends to the one or replaces the other)."""
         info = lstat_or_none(self.record_path)
-        return (
-            None
-            if info is None
-            else [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
-        )
+        if info is None:
+            return None
+        journal = lstat_or_none(self.journal_path)
+        return [
+            info.st_size,
+            info.st_mtime_ns,
+            info.st_ctime_ns,
+            info.st_ino,
+            *(
+                (0, 0, 0, 0)
+                if journal is None
+                else (journal.st_size, journal.st_mtime_ns, journal.st_ctime_ns, journal.st_ino)
+            ),
+        ]
 
     # -- writes under way ---------------------------------------------------------------
 
@@ -240,14 +261,20 @@ def wants_base(path: str | Path) -> bool:
 
 
 class Record:
-    """path -> :class:`Given`, loaded from and saved to ``record.json``."""
+    """path -> :class:`Given`, loaded from ``record.json`` and its journal, saved to the
+    journal (the changed paths only) or, when that has grown long, to ``record.json``."""
 
     def __init__(self, book: Bookkeeping, files: dict[str, Given] | None = None) -> None:
         self.book = book
         self.files = files or {}
+        self._changed: set[str] = set(self.files)
+        self._base_id: str | None = None  # the id of record.json as loaded or last written
+        self._journal_entries = 0
+        self._journal_intact = False  # until read: it may follow another record
 
     @classmethod
     def load(cls, book: Bookkeeping) -> Record:
+        record = cls(book)
         try:
             data = json.loads(book.record_path.read_bytes())
             entries = data["files"]
@@ -259,24 +286,72 @@ class Record:
             else:
                 files = {rel: Given(e[0], e[1], e[2], e[3]) for rel, e in entries.items()}
         except FileNotFoundError:
-            return cls(book)
+            return record
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
             # A damaged record: start again as if on first run; files equal to the course are
             # adopted by hash, anything else is treated as the student's (nothing is lost).
-            return cls(book)
-        return cls(book, files)
+            return record
+        record.files = files
+        record._changed = set()
+        base_id = data.get("id")
+        if isinstance(base_id, str):  # a record from before the journal has none
+            journal = read_journal(book.journal_path, base_id)
+            for entry in journal.entries:
+                if len(entry) == 1:
+                    files.pop(entry[0], None)
+                else:
+                    files[entry[0]] = Given(*entry[1:])
+            record._base_id = base_id
+            record._journal_entries = len(journal.entries)
+            record._journal_intact = journal.intact
+        return record
 
     def save(self) -> None:
         # The bases first: the record never names a notebook whose base is still to come.
         self.book.bases_store.flush()
+        long = self._journal_entries + len(self._changed) > max(
+            JOURNAL_MIN_ENTRIES, JOURNAL_SHARE * len(self.files)
+        )
+        if self._base_id is None or not self._journal_intact or long:
+            self._rewrite()
+        elif self._changed:
+            entries = []
+            for rel in self._changed:
+                g = self.files.get(rel)
+                entries.append(
+                    [rel] if g is None else [rel, g.sha256, g.size, g.mtime_ns, g.ctime_ns]
+                )
+            self._journal_intact = False  # until the append is known whole
+            append_journal(self.book.journal_path, self._base_id, entries)
+            self._journal_intact = True
+            self._journal_entries += len(entries)
+        self._changed.clear()
+
+    def _rewrite(self) -> None:
+        """Write the whole record under a new id, then drop the journal: a journal left by
+        a kill in between names the old id, so it is ignored (its changes are in here)."""
+        base_id = os.urandom(8).hex()
         # A list per file, not a dict: json's C encoder and decoder handle it at a fraction
-        # of the cost, which is most of an update's time in a 2,000-file module.
+        # of the cost.
         files = {rel: [g.sha256, g.size, g.mtime_ns, g.ctime_ns] for rel, g in self.files.items()}
-        text = json.dumps({"version": RECORD_VERSION, "files": files}, separators=(",", ":"))
+        text = json.dumps(
+            {"version": RECORD_VERSION, "id": base_id, "files": files}, separators=(",", ":")
+        )
         write_bytes(self.book.record_path, text.encode(), self.book.tmp, 0o600)
+        self._base_id = base_id
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.book.journal_path)
+        self._journal_entries = 0
+        self._journal_intact = True
 
     def give(self, rel: str, sha: str, info: os.stat_result | None) -> None:
         if info is None:
             self.files[rel] = Given(sha, None, None, None)
         else:
             self.files[rel] = Given(sha, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+        self._changed.add(rel)
+
+    def drop(self, rel: str) -> None:
+        """The module no longer holds the course's ``rel`` (removed, released, gone)."""
+        if self.files.pop(rel, None) is not None:
+            self._changed.add(rel)
