@@ -110,18 +110,27 @@ def test_prune_drops_dead_packs_and_compacts_mostly_dead_ones(tmp_path, store):
     assert later.read(old[1][0]) is None and later.read(gone) is None
 
 
-def test_many_packs_are_gathered_into_one(tmp_path, store):
+def test_many_packs_are_gathered_into_one_beside_the_largest(tmp_path, store):
+    first, path = given(tmp_path, "first.ipynb", b"the first seed's notebooks " * 100)
+    store.add(first, path)
+    store.flush()
+    largest = next(store.folder.glob("*.pack"))
     kept = []
     for n in range(bases_module.MAX_PACKS + 2):  # one update seed after another
         digest, path = given(tmp_path, f"{n}.ipynb", f"version {n}".encode())
         store.add(digest, path)
         store.flush()
         kept.append(digest)
-    store.prune(set(kept))
-    assert len(list(store.folder.glob("*.pack"))) == 1
-    index = json.loads(next(store.folder.glob("*.idx")).read_text())
-    assert sorted(index) == sorted(kept)
-    assert all(reopened(store).read(d) == f"version {n}".encode() for n, d in enumerate(kept))
+    untouched = os.stat(largest)
+    store.prune({first, *kept})
+    packs = sorted(store.folder.glob("*.pack"))
+    assert len(packs) == 2 and largest in packs
+    assert os.stat(largest).st_ino == untouched.st_ino  # not copied again
+    gathered = next(p for p in packs if p != largest).with_suffix(".idx")
+    assert sorted(json.loads(gathered.read_text())) == sorted(kept)
+    later = reopened(store)
+    assert later.read(first) == b"the first seed's notebooks " * 100
+    assert all(later.read(d) == f"version {n}".encode() for n, d in enumerate(kept))
 
 
 def test_bases_kept_one_file_each_by_older_versions_are_still_read_and_pruned(store):

@@ -14,7 +14,7 @@ notebook gets the course's copy beside the student's instead of a merge. Nothing
 
 A pack is visible only once its index is in place (the index is renamed in last). Pruning
 drops packs no longer named by the record and rewrites those that are mostly dead, or
-gathers them all into one when a module has collected many.
+gathers all but the largest into one when a module has collected many.
 """
 
 from __future__ import annotations
@@ -131,14 +131,20 @@ class MergeBases:
         """Drop bases the record no longer names; rewrite packs that are mostly dead."""
         self.flush()
         packs = self._packs()
+        alive = {
+            name: {sha: e for sha, e in entries.items() if sha in keep}
+            for name, entries in packs.items()
+        }
+        # Too many packs: the small ones (one per update) are gathered, not the largest
+        # (usually the first seed's, most of the bytes), which would be copied every time.
+        largest = max(alive, key=lambda n: sum(s for _, s in alive[n].values()), default=None)
         rewrite: dict[str, dict[str, list[int]]] = {}
-        for name, entries in packs.items():
-            live = {sha: e for sha, e in entries.items() if sha in keep}
+        for name, live in alive.items():
             if not live:
                 self._drop(name)
-            elif len(packs) > MAX_PACKS or 2 * sum(s for _, s in live.values()) < _size(
-                self.folder / f"{name}{PACK}"
-            ):
+            elif (len(packs) > MAX_PACKS and name != largest) or 2 * sum(
+                s for _, s in live.values()
+            ) < _size(self.folder / f"{name}{PACK}"):
                 rewrite[name] = live
         if len(rewrite) > 1 or any(len(packs[n]) != len(live) for n, live in rewrite.items()):
             writer = _PackWriter(self.tmp)

@@ -19,6 +19,7 @@ import os
 import re
 import stat
 import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -191,7 +192,7 @@ class Tree:
     """Every file of a content folder with its sha256, and, when the folder's index
     listed exactly these files as they are, that index's digest of them."""
 
-    files: dict[str, ContentFile]
+    files: Mapping[str, ContentFile]
     index_digest: str | None
 
 
@@ -225,15 +226,42 @@ def indexed_tree(root: Path) -> Tree | None:
     index = read_index(root)
     if index is None or _not_plainly_inside("\n".join(index.files)):
         return None
-    base = os.path.join(os.fspath(root), "")  # with its trailing "/": joined by +
-    try:
-        files = {
-            rel: ContentFile(rel, base + rel, size, mode, mtime_ns, sha, True)
-            for rel, (sha, size, mode, mtime_ns) in index.files.items()
-        }
-    except (TypeError, ValueError):
+    if not all(type(e) is list and len(e) == 4 and type(e[0]) is str for e in index.files.values()):
         return None  # not the layout this version writes: walk instead
-    return Tree(files, index.digest)
+    return Tree(ListedFiles(index.files, os.path.join(os.fspath(root), "")), index.digest)
+
+
+class ListedFiles(Mapping[str, ContentFile]):
+    """The files an intact index lists, each made a :class:`ContentFile` only when asked
+    for: an update needs the handful the course changed, and building all 2,000 took a
+    good part of its time."""
+
+    __slots__ = ("_entries", "_base")
+
+    def __init__(self, entries: dict[str, list], base: str) -> None:
+        self._entries = entries
+        self._base = base  # the folder, with its trailing "/": joined by +
+
+    def __getitem__(self, rel: str) -> ContentFile:
+        sha, size, mode, mtime_ns = self._entries[rel]
+        return ContentFile(rel, self._base + rel, size, mode, mtime_ns, sha, True)
+
+    def __contains__(self, rel: object) -> bool:
+        return rel in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def sha256_of(self, rel: str) -> str:
+        return self._entries[rel][0]
+
+
+def sha256_of(files: Mapping[str, ContentFile], rel: str) -> str | None:
+    """The course's hash of ``rel``, without building its ContentFile where it is listed."""
+    return files.sha256_of(rel) if isinstance(files, ListedFiles) else files[rel].sha256
 
 
 # Checked on all the index's paths at once, one per line: an absolute path, an empty part,

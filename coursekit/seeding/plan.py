@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from .atomic import hash_file, safe_relative
 from .errors import UnsafePath
-from .index import ContentFile
+from .index import ContentFile, sha256_of
 from .record import Given, Record
 
 # Stands for "something of the student's blocks this path" (a parent that is a link or a
@@ -87,7 +88,7 @@ def _same(root: Path, rel: str, info: os.stat_result, sha: str) -> bool:
 
 def plan(
     root: Path,
-    files: dict[str, ContentFile],
+    files: Mapping[str, ContentFile],
     record: Record,
     complete: bool,
     record_as_applied: bool = False,
@@ -104,10 +105,11 @@ def plan(
     """
     actions: list[Action] = []
     disk_state = _DiskState(root)
-    for rel, course in sorted(files.items()):
+    for rel in sorted(files):
         given = record.files.get(rel)
-        if record_as_applied and given is not None and given.sha256 == course.sha256:
+        if record_as_applied and given is not None and given.sha256 == sha256_of(files, rel):
             continue
+        course = files[rel]
         info = disk_state(rel)
         if given is None:
             if info is None:

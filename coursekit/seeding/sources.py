@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -30,7 +31,7 @@ def default_cache_dir() -> Path:
 class Content:
     """What the course gives a module, by path relative to the module folder."""
 
-    files: dict[str, ContentFile] = field(default_factory=dict)
+    files: Mapping[str, ContentFile] = field(default_factory=dict)
     digest: str = ""
     # False when a source could not be reached: then nothing is treated as removed by the
     # course, and the digest is not recorded, so the next seed tries again.
@@ -76,6 +77,7 @@ def gather(module: Module, cache_dir: Path | str | None, walk: bool = False) -> 
     :func:`~coursekit.seeding.index.indexed_tree`), unless ``walk``."""
     cache = Path(cache_dir) if cache_dir else default_cache_dir()
     content = Content()
+    merged: dict[str, ContentFile] = {}
     parts = [ENGINE_VERSION]
     for source in module.content:
         target = PurePosixPath(".") if source.target in ("", ".") else safe_relative(source.target)
@@ -111,8 +113,12 @@ def gather(module: Module, cache_dir: Path | str | None, walk: bool = False) -> 
             }
         else:
             chosen = files
-        # Later sources win where two give the same path, as the manifest's order says.
-        content.files.update(chosen)
+        if len(module.content) == 1:
+            content.files = chosen  # as listed: its files are built only when asked for
+        else:
+            # Later sources win where two give the same path, as the manifest's order says.
+            merged.update(chosen)
+            content.files = merged
         if tree.index_digest is not None and not source.exclude:
             # The index's digest already stands for this very listing: no need to build
             # and hash another of 2,000 entries.
