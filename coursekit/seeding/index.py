@@ -259,7 +259,7 @@ class ListedFiles(Mapping[str, ContentFile]):
         return self._entries[rel][0]
 
 
-def sha256_of(files: Mapping[str, ContentFile], rel: str) -> str | None:
+def sha256_of(files: Mapping[str, ContentFile], rel: str) -> str:
     """The course's hash of ``rel``, without building its ContentFile where it is listed."""
     return files.sha256_of(rel) if isinstance(files, ListedFiles) else files[rel].sha256
 
