@@ -1,8 +1,8 @@
 import { nullTranslator } from '@jupyterlab/translation';
 
+import { formatBytes } from '../format';
 import {
   describeProgress,
-  formatBytes,
   reportItems,
   summarizeReport
 } from '../modules/report';
@@ -138,9 +138,10 @@ describe('describeProgress', () => {
 });
 
 describe('formatBytes', () => {
-  it('keeps one decimal below ten units', () => {
-    expect(formatBytes(999)).toBe('999 B');
-    expect(formatBytes(1500)).toBe('1.5 kB');
-    expect(formatBytes(25_000_000)).toBe('25 MB');
+  it('counts in 1024s, as the file browser does, with one decimal below ten units', () => {
+    expect(formatBytes(1000)).toBe('1000 B');
+    expect(formatBytes(1536)).toBe('1.5 KB');
+    expect(formatBytes(25 * 1024 * 1024)).toBe('25 MB');
+    expect(formatBytes(3 * 1024 ** 3)).toBe('3.0 GB');
   });
 });

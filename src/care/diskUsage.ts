@@ -8,7 +8,7 @@ import { Widget } from '@lumino/widgets';
 
 import { getDiskUsage } from '../api';
 import { IDiskUsage } from '../tokens';
-import { formatBytes } from './format';
+import { formatBytes } from '../format';
 
 const REFRESH_MS = 120_000;
 

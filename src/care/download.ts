@@ -9,7 +9,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { downloadIcon } from '@jupyterlab/ui-components';
 
 import { downloadModule } from '../api';
-import { formatBytes } from './format';
+import { formatBytes } from '../format';
 import { ModulesModel } from '../modules/model';
 import { CARE_COMMANDS, TRANSLATION_DOMAIN } from '../tokens';
 

@@ -4,6 +4,7 @@
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 
+import { formatBytes } from '../format';
 import { ISeedProgress, ISeedReport } from '../tokens';
 
 /** One line of a report the student can act on; `path` is relative to the module. */
@@ -213,17 +214,4 @@ function phaseLabel(phase: string, trans: TranslationBundle): string {
     default:
       return phase; // a phase newer than this front end: the engine's own word
   }
-}
-
-/** 1536 -> "1.5 kB": enough precision for a progress line. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  const digits = unit === 0 || value >= 10 ? 0 : 1;
-  return `${value.toFixed(digits)} ${units[unit]}`;
 }
