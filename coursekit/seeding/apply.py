@@ -76,9 +76,10 @@ class Applier:
             bytes_total=sum(a.course.size for a in writes if a.course),
         )
         try:
-            self.book.set_pending(
-                {a.rel: a.course.sha256 for a in writes if a.kind in ("add", "update")}
-            )
+            if writes:
+                self.book.set_pending(
+                    {a.rel: a.course.sha256 for a in writes if a.kind in ("add", "update")}
+                )
         except OSError as err:
             self._write_failed(".coursekit", err)
             return False

@@ -9,8 +9,9 @@
 - ``bases/``: the notebooks given, by sha256, in one pack per seed (``bases.py``): the
   base of a three-way merge. Pruned to the versions the record still names.
 - ``pending.json``: the course versions a seed is about to write, by path, written before
-  the first of them and dropped once the record names them: a seed stopped in between
-  leaves it, so the next knows those files as the course's, not as the student's edits.
+  its first change to the module and dropped once the record is saved: a seed stopped in
+  between leaves it, so the next knows those files as the course's, not as the student's
+  edits, and does not trust the record to say what the module holds.
 - ``report.json``, ``lock``, ``tmp/`` (temporary files, same filesystem as the module),
   ``removed/`` (files the course dropped), ``init/`` (markers of first-run steps).
 """
@@ -163,13 +164,14 @@ class Bookkeeping:
     # -- writes under way ---------------------------------------------------------------
 
     def set_pending(self, versions: dict[str, str]) -> None:
-        """Say which course version (path -> sha256) each file about to be written will
-        hold; a note left by a stopped seed is kept in it, since its files may not be in
-        the record yet. Not fsynced, like the course files it speaks for."""
-        left = self._pending()
-        if versions or left:
-            data = json.dumps({**left, **versions}, separators=(",", ":")).encode()
-            write_bytes(self.pending_path, data, self.tmp, 0o600, sync=False)
+        """Say, before a seed's first change to the module, which course version (path ->
+        sha256) each file it adds or updates will hold; a note left by a stopped seed is
+        kept in it, since its files may not be in the record yet. Written even with no
+        versions (a seed that only moves dropped files away): while it exists, the record
+        is not "as applied", so a seed stopped before saving it is never trusted. Not
+        fsynced, like the course files it speaks for."""
+        data = json.dumps({**self._pending(), **versions}, separators=(",", ":")).encode()
+        write_bytes(self.pending_path, data, self.tmp, 0o600, sync=False)
 
     def clear_pending(self) -> None:
         with contextlib.suppress(FileNotFoundError):
