@@ -208,9 +208,16 @@ def test_idle_culler_service_and_its_role_match():
 def test_the_exchange_database_url_reaches_the_service_in_its_environment_only():
     url = "postgresql://exchange:secret@db.internal/exchange"
     service, _, server_environment = exchange_service(
-        "/srv/x", 8790, ["TM351-25J"], hub_environ={"COURSEKIT_EXCHANGE_DB_URL": url}
+        "/srv/x",
+        8790,
+        ["TM351-25J"],
+        hub_environ={"COURSEKIT_EXCHANGE_DB_URL": url, "COURSEKIT_EXCHANGE_UPGRADE_DB": "1"},
     )
-    assert service["environment"] == {"COURSEKIT_EXCHANGE_DB_URL": url}
+    # The upgrade switch too: an operator sets it on the hub for the one start that needs it.
+    assert service["environment"] == {
+        "COURSEKIT_EXCHANGE_DB_URL": url,
+        "COURSEKIT_EXCHANGE_UPGRADE_DB": "1",
+    }
     assert not any("secret" in part for part in service["command"])
     assert "secret" not in str(server_environment)
     default, _, _ = exchange_service("/srv/x", 8790, ["TM351-25J"])

@@ -59,6 +59,8 @@ submissions = sa.Table(
     sa.Column("submitted_at", TIME, nullable=False),
     sa.Column("timestamp", TIME, nullable=False),
     *_archive(),
+    # An instructor collects one assignment: without it, every row of the course is read.
+    sa.Index("ix_exchange_submissions_assignment", "course_id", "assignment_id"),
 )
 
 feedback = sa.Table(
@@ -68,6 +70,7 @@ feedback = sa.Table(
     sa.Column("released_at", TIME, nullable=False),
     *_archive(),
     sa.ForeignKeyConstraint(SUBMISSION_KEY, [submissions.c[name] for name in SUBMISSION_KEY]),
+    sa.Index("ix_exchange_feedback_assignment", "course_id", "assignment_id"),
 )
 
 Row = tuple[str, dict]
@@ -110,9 +113,13 @@ def _sqlite_pragmas(connection, _record) -> None:
 
 
 class Catalog:
-    """The exchange's rows. Every method is one transaction; safe from many threads."""
+    """The exchange's rows. Every method is one transaction; safe from many threads.
 
-    def __init__(self, url: str) -> None:
+    The schema is versioned with alembic (``migrate.py``): a new database is made by the
+    migrations, and one left by an older coursekit is brought up to date, automatically
+    for SQLite (after a backup beside it) and, for PostgreSQL, only with ``upgrade``."""
+
+    def __init__(self, url: str, upgrade: bool | None = None) -> None:
         self.url = database_url(url)
         if self.url.get_backend_name() == "sqlite":
             # Writers queue for SQLite's one write lock instead of failing at once.
@@ -122,8 +129,16 @@ class Catalog:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = sa.create_engine(self.url, pool_pre_ping=True)
-        with self._transaction() as conn:
-            schema.create_all(conn)  # only what is missing: safe at every start
+        from .migrate import prepare  # alembic is loaded by the service only
+
+        sqlite_file = self.url.database if self.url.get_backend_name() == "sqlite" else None
+        try:
+            prepare(self.engine, sqlite_file, upgrade)
+        except sa.exc.OperationalError as error:
+            log.error("exchange database %s: %s", self.describe(), error.orig)
+            raise CatalogUnavailable(
+                "the exchange's database is unavailable; try again in a moment"
+            ) from error
 
     def close(self) -> None:
         self.engine.dispose()

@@ -48,6 +48,7 @@ SHA_HEADER = "X-Content-SHA256"
 GROUP_CACHE_SECONDS = 10
 CHUNK = 256 * 1024
 DB_URL_ENV = "COURSEKIT_EXCHANGE_DB_URL"
+UPGRADE_DB_ENV = "COURSEKIT_EXCHANGE_UPGRADE_DB"
 
 
 class Unauthenticated(CourseKitError):
@@ -312,7 +313,7 @@ def make_app(storage: ExchangeStorage, identity: HubIdentity, prefix: str = "/")
     )
 
 
-def main(argv: list[str] | None = None) -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m coursekit.exchange.service",
         description="The coursekit nbgrader exchange, run by JupyterHub as a service.",
@@ -329,18 +330,35 @@ def main(argv: list[str] | None = None) -> None:
         "Prefer the variable for a URL with a password: a command line is visible to all",
     )
     parser.add_argument(
+        "--upgrade-db",
+        action="store_true",
+        default=os.environ.get(UPGRADE_DB_ENV, "") not in ("", "0"),
+        help=f"bring a PostgreSQL catalog made by an older coursekit up to this one's schema "
+        f"(back it up first); default ${UPGRADE_DB_ENV}. SQLite catalogs are upgraded "
+        "anyway, after a copy of the file is kept beside it",
+    )
+    parser.add_argument(
         "--ip",
         help="address to listen on (default: the host of $JUPYTERHUB_SERVICE_URL); 0.0.0.0 in "
         "a Kubernetes hub pod, where that host is the hub's Service name, not the pod's own",
     )
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="[%(levelname)s %(name)s] %(message)s")
 
     from jupyterhub.services.auth import HubAuth
 
     hub_auth = HubAuth(cache_max_age=10)
     identity = HubIdentity(hub_auth, hub_auth.api_url, hub_auth.api_token)
-    storage = ExchangeStorage(args.root, int(args.max_upload_mb * 1024 * 1024), args.db_url)
+    storage = ExchangeStorage(
+        args.root,
+        int(args.max_upload_mb * 1024 * 1024),
+        args.db_url,
+        upgrade_db=True if args.upgrade_db else None,
+    )
     log.info("coursekit exchange catalog: %s", storage.catalog.describe())
     swept = storage.sweep()
     if swept:

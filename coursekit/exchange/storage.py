@@ -177,6 +177,7 @@ class ExchangeStorage:
         root: str | os.PathLike,
         max_upload_bytes: int = DEFAULT_MAX_UPLOAD,
         db_url: str | None = None,
+        upgrade_db: bool | None = None,
     ):
         # Imported here: single-user servers import ``check_id`` from this module and
         # never need SQLAlchemy; only the service does.
@@ -188,7 +189,8 @@ class ExchangeStorage:
         (self.root / INCOMING).mkdir(parents=True, exist_ok=True)
         self.content.mkdir(exist_ok=True)
         self.db_url = db_url or f"sqlite:///{self.root / DEFAULT_DATABASE}"
-        self.catalog = Catalog(self.db_url)
+        # upgrade_db None: an older schema is upgraded for SQLite, refused for PostgreSQL.
+        self.catalog = Catalog(self.db_url, upgrade_db)
 
     def close(self) -> None:
         """Close the database connections."""

@@ -283,8 +283,9 @@ def cull_environment(timeout: int, every: int) -> dict[str, str]:
 EXCHANGE_SERVICE = "coursekit-exchange"
 # What the exchange service is given from the hub's own environment: a hub-managed service
 # inherits none of it. COURSEKIT_EXCHANGE_DB_URL is its database (PostgreSQL), which on
-# Kubernetes reaches the hub from a Secret through hub.extraEnv.
-EXCHANGE_HUB_ENVIRONMENT = ("COURSEKIT_EXCHANGE_DB_URL",)
+# Kubernetes reaches the hub from a Secret through hub.extraEnv; COURSEKIT_EXCHANGE_UPGRADE_DB
+# lets it upgrade that database's schema to a newer coursekit's (set for one start).
+EXCHANGE_HUB_ENVIRONMENT = ("COURSEKIT_EXCHANGE_DB_URL", "COURSEKIT_EXCHANGE_UPGRADE_DB")
 
 
 def exchange_service(
