@@ -4,6 +4,10 @@ and one written by a newer coursekit is refused. Each on SQLite and on PostgreSQ
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -144,3 +148,29 @@ def test_the_operator_asks_for_an_upgrade_by_flag_or_variable(monkeypatch, argv,
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
     assert service.parse_args(["--root", "/srv/x", *argv]).upgrade_db is asked
+
+
+def test_the_service_says_why_it_cannot_start_in_one_line(tmp_path):
+    """What the hub's log shows an operator: the reason and what to do, not a traceback."""
+    root = tmp_path / "exchange"
+    root.mkdir()
+    url = f"sqlite:///{root / DEFAULT_DATABASE}"
+    open_storage(tmp_path, url).close()
+    engine = sa.create_engine(database_url(url))
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '9001'"))
+    engine.dispose()
+    done = subprocess.run(
+        [sys.executable, "-m", "coursekit.exchange.service", f"--root={root}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            **os.environ,
+            "JUPYTERHUB_API_TOKEN": "x",
+            "JUPYTERHUB_API_URL": "http://127.0.0.1:1/hub/api",
+        },
+    )
+    assert done.returncode == 1
+    assert "exchange-db-newer" in done.stderr and "9001" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -353,12 +353,16 @@ def main(argv: list[str] | None = None) -> None:
 
     hub_auth = HubAuth(cache_max_age=10)
     identity = HubIdentity(hub_auth, hub_auth.api_url, hub_auth.api_token)
-    storage = ExchangeStorage(
-        args.root,
-        int(args.max_upload_mb * 1024 * 1024),
-        args.db_url,
-        upgrade_db=True if args.upgrade_db else None,
-    )
+    try:
+        storage = ExchangeStorage(
+            args.root,
+            int(args.max_upload_mb * 1024 * 1024),
+            args.db_url,
+            upgrade_db=True if args.upgrade_db else None,
+        )
+    except CourseKitError as error:  # a database it cannot use: say why, in one line
+        log.error("coursekit exchange cannot start (%s): %s", error.code, error.message)
+        raise SystemExit(1) from None
     log.info("coursekit exchange catalog: %s", storage.catalog.describe())
     swept = storage.sweep()
     if swept:
