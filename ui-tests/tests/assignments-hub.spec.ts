@@ -131,7 +131,9 @@ test('a student fetches, submits with a receipt and reads feedback', async ({
       hub.assignment,
       { timeout: ACTION_TIMEOUT }
     );
-    await expect(listing).toHaveText(RELEASED);
+    // The listing follows the breadcrumbs once the folder's contents arrive: on a busy
+    // machine that took longer than the default 5 s (seen once in CI).
+    await expect(listing).toHaveText(RELEASED, { timeout: ACTION_TIMEOUT });
     expect(fs.readdirSync(folder).sort()).toEqual(RELEASED);
 
     await row();
