@@ -90,22 +90,31 @@ async function openModuleOnStart(
   loaded: Promise<void>
 ): Promise<void> {
   const { app, browser, model } = context;
-  let enabled = true;
-  if (settingRegistry) {
-    try {
-      const settings = await settingRegistry.load(PLUGIN_ID);
-      enabled = settings.get('openModuleOnStart').composite !== false;
-    } catch (error) {
-      console.warn('coursekit: cannot read settings; using defaults', error);
+  // After the restored layout and the browser's own restored path, so ours wins over them.
+  await Promise.all([app.restored, browser.model.restored]);
+  let moved = false;
+  const noteMove = () => {
+    moved = true;
+  };
+  browser.model.pathChanged.connect(noteMove);
+  try {
+    let enabled = true;
+    if (settingRegistry) {
+      try {
+        const settings = await settingRegistry.load(PLUGIN_ID);
+        enabled = settings.get('openModuleOnStart').composite !== false;
+      } catch (error) {
+        console.warn('coursekit: cannot read settings; using defaults', error);
+      }
     }
-  }
-  if (!enabled) {
-    return;
-  }
-  // After the restored layout and the browser's own restored path, so ours wins.
-  await Promise.all([app.restored, browser.model.restored, loaded]);
-  const module = startupModule(model.modules, treePath);
-  if (module) {
-    await openModule(context, module, { reveal: false });
+    await loaded;
+    // But not over the student's own move while the settings and the module list were on
+    // their way (a slow start, an assignment fetched and shown): that would lose their place.
+    const module = startupModule(model.modules, treePath);
+    if (enabled && !moved && module) {
+      await openModule(context, module, { reveal: false });
+    }
+  } finally {
+    browser.model.pathChanged.disconnect(noteMove);
   }
 }

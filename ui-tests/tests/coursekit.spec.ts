@@ -78,6 +78,28 @@ test.describe('Startup', () => {
       .toBe(MODULE_ID);
   });
 
+  test('a folder the student opens before the module list arrives is kept', async ({
+    page,
+    tmpPath
+  }) => {
+    // A slow start: the module list takes 4 s, and the student moves on meanwhile.
+    let sent = false;
+    await page.route(
+      url => url.pathname.endsWith('/coursekit/api/modules'),
+      async route => {
+        await new Promise(resolve => setTimeout(resolve, 4000));
+        await route.continue();
+        sent = true;
+      }
+    );
+    await page.goto();
+    await page.filebrowser.openDirectory(tmpPath);
+    expect(sent).toBe(false); // the student's move came first
+    await expect.poll(() => sent, { timeout: 10_000 }).toBe(true);
+    await page.waitForTimeout(1500); // time for a startup step that should not come
+    expect(await page.filebrowser.getCurrentDirectory()).toBe(tmpPath);
+  });
+
   test('a /lab/tree/ address keeps its own folder', async ({
     page,
     tmpPath
