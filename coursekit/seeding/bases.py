@@ -135,16 +135,17 @@ class MergeBases:
             name: {sha: e for sha, e in entries.items() if sha in keep}
             for name, entries in packs.items()
         }
+        live_bytes = {name: sum(s for _, s in live.values()) for name, live in alive.items()}
         # Too many packs: the small ones (one per update) are gathered, not the largest
         # (usually the first seed's, most of the bytes), which would be copied every time.
-        largest = max(alive, key=lambda n: sum(s for _, s in alive[n].values()), default=None)
+        largest = max(live_bytes, key=live_bytes.__getitem__, default=None)
         rewrite: dict[str, dict[str, list[int]]] = {}
         for name, live in alive.items():
             if not live:
                 self._drop(name)
-            elif (len(packs) > MAX_PACKS and name != largest) or 2 * sum(
-                s for _, s in live.values()
-            ) < _size(self.folder / f"{name}{PACK}"):
+            elif (len(packs) > MAX_PACKS and name != largest) or 2 * live_bytes[name] < _size(
+                self.folder / f"{name}{PACK}"
+            ):
                 rewrite[name] = live
         if len(rewrite) > 1 or any(len(packs[n]) != len(live) for n, live in rewrite.items()):
             writer = _PackWriter(self.tmp)

@@ -60,6 +60,10 @@ class Given:
     mtime_ns: int | None
     ctime_ns: int | None = None
 
+    def entry(self) -> list:
+        """As stored, in the record and its journal."""
+        return [self.sha256, self.size, self.mtime_ns, self.ctime_ns]
+
     def matches(self, info: os.stat_result) -> bool:
         return (
             stat.S_ISREG(info.st_mode)
@@ -148,18 +152,7 @@ class Bookkeeping:
         info = lstat_or_none(self.record_path)
         if info is None:
             return None
-        journal = lstat_or_none(self.journal_path)
-        return [
-            info.st_size,
-            info.st_mtime_ns,
-            info.st_ctime_ns,
-            info.st_ino,
-            *(
-                (0, 0, 0, 0)
-                if journal is None
-                else (journal.st_size, journal.st_mtime_ns, journal.st_ctime_ns, journal.st_ino)
-            ),
-        ]
+        return [*_file_stamp(info), *_file_stamp(lstat_or_none(self.journal_path))]
 
     # -- writes under way ---------------------------------------------------------------
 
@@ -255,6 +248,12 @@ class Bookkeeping:
             self._bases.discard()
 
 
+def _file_stamp(info: os.stat_result | None) -> tuple[int, int, int, int]:
+    if info is None:
+        return (0, 0, 0, 0)
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
 def wants_base(path: str | Path) -> bool:
     """Only notebooks keep a merge base: they are the only files merged (any other file
     changed by both sides gets the course's copy beside it), and compressing a base for
@@ -317,12 +316,10 @@ class Record:
         if self._base_id is None or not self._journal_intact or long:
             self._rewrite()
         elif self._changed:
-            entries = []
-            for rel in self._changed:
-                g = self.files.get(rel)
-                entries.append(
-                    [rel] if g is None else [rel, g.sha256, g.size, g.mtime_ns, g.ctime_ns]
-                )
+            entries = [
+                [rel] if (given := self.files.get(rel)) is None else [rel, *given.entry()]
+                for rel in self._changed
+            ]
             self._journal_intact = False  # until the append is known whole
             append_journal(self.book.journal_path, self._base_id, entries)
             self._journal_intact = True
@@ -335,7 +332,7 @@ class Record:
         base_id = os.urandom(8).hex()
         # A list per file, not a dict: json's C encoder and decoder handle it at a fraction
         # of the cost.
-        files = {rel: [g.sha256, g.size, g.mtime_ns, g.ctime_ns] for rel, g in self.files.items()}
+        files = {rel: given.entry() for rel, given in self.files.items()}
         text = json.dumps(
             {"version": RECORD_VERSION, "id": base_id, "files": files}, separators=(",", ":")
         )
