@@ -251,13 +251,13 @@ step = st.one_of(
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(steps=st.lists(step, min_size=1, max_size=12))
-def test_random_histories_never_lose_a_student_byte(tmp_path_factory, monkeypatch, steps):
+@given(steps=st.lists(step, min_size=1, max_size=12), indexed=st.booleans())
+def test_random_histories_never_lose_a_student_byte(tmp_path_factory, monkeypatch, steps, indexed):
     # A journal of two entries at most is folded into the record every save or two:
     # histories then cross both ways of saving it, with crashes in between.
     monkeypatch.setattr(record_module, "JOURNAL_MIN_ENTRIES", 2)
     monkeypatch.setattr(record_module, "JOURNAL_SHARE", 0)
-    course = Course(tmp_path_factory.mktemp("prop"))
+    course = Course(tmp_path_factory.mktemp("prop"), indexed=indexed)
     for rel in FILES:
         course.write(rel, f"course {rel}")
     course.seed()

@@ -12,7 +12,14 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from coursekit.errors import CourseKitError, UnsafePath
 from coursekit.manifest import ContentSource, Module
-from coursekit.seeding import last_report, plan, reset_module, restore_original, seed_module
+from coursekit.seeding import (
+    build_index,
+    last_report,
+    plan,
+    reset_module,
+    restore_original,
+    seed_module,
+)
 
 
 def notebook(*sources: str, outputs: dict[int, str] | None = None) -> str:
@@ -27,8 +34,11 @@ def notebook(*sources: str, outputs: dict[int, str] | None = None) -> str:
 class Course:
     """A course content folder, a student's home and the module that joins them."""
 
-    def __init__(self, tmp_path: Path, **source) -> None:
+    def __init__(self, tmp_path: Path, indexed: bool = False, **source) -> None:
         self.root = tmp_path
+        # Indexed: the content's index is rebuilt before every seed, as an image build
+        # does after changing content; updates then compare listings (Bookkeeping.changed_paths).
+        self.indexed = indexed
         self.content = tmp_path / "content"
         self.content.mkdir(exist_ok=True)
         self.home = tmp_path / "home"
@@ -45,15 +55,17 @@ class Course:
         path.write_text(text)
 
     def seed(self, **kwargs):
+        if self.indexed:
+            build_index(self.content)
         return seed_module(self.module, self.workspace, cache_dir=self.cache, **kwargs)
 
     def mine(self, rel: str) -> Path:
         return self.workspace / rel
 
 
-@pytest.fixture
-def course(tmp_path) -> Course:
-    c = Course(tmp_path)
+@pytest.fixture(params=[False, True], ids=["walked", "indexed"])
+def course(tmp_path, request) -> Course:
+    c = Course(tmp_path, indexed=request.param)
     c.write("README.md", "# TM351\n")
     c.write("notebooks/01.ipynb", notebook("intro", "x = 1", "y = 2"))
     c.write("data/big.bin", "\0" * 1000)

@@ -16,9 +16,9 @@ from .test_seeding_reliability import crashing_at, student_files
 from .test_seeding_rules import Course
 
 
-@pytest.fixture
-def course(tmp_path) -> Course:
-    course = Course(tmp_path)
+@pytest.fixture(params=[False, True], ids=["walked", "indexed"])
+def course(tmp_path, request) -> Course:
+    course = Course(tmp_path, indexed=request.param)
     for n in range(30):
         course.write(f"week-{n % 3}/part-{n}.md", f"part {n}, first version\n")
     course.seed()

@@ -13,7 +13,7 @@ import json
 import os
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
@@ -34,12 +34,12 @@ from .atomic import (
 )
 from .errors import NotACourseFile, SeedLocked
 from .gcpause import collector_paused
-from .index import stale
+from .index import sha256_of, stale
 from .init_steps import run_steps
 from .plan import plan
-from .record import Bookkeeping, Record, wants_base
+from .record import AppliedListings, Bookkeeping, Record, wants_base
 from .report import Progress, ProgressThrottle, SeedReport, last_report  # noqa: F401 (re-exported)
-from .sources import gather, indexed_fingerprint
+from .sources import Content, gather, indexed_fingerprint
 
 
 def _ready_workspace(workspace: Path) -> Path:
@@ -123,16 +123,28 @@ def seed_module(
                 report.bookkeeping_bytes = applied.get("bookkeeping_bytes", 0)
                 ready = True
                 if quick is not None:
-                    book.set_applied(content.digest, report.bookkeeping_bytes, quick)
+                    book.set_applied(
+                        content.digest,
+                        report.bookkeeping_bytes,
+                        quick,
+                        _applied_listings(content, record, _left_unsettled(applied, content)),
+                    )
             else:
                 throttle.update(phase="scanning")
+                scope = _changed_paths(book, content, applied) if as_applied else None
                 actions = plan(
-                    workspace, content.files, record, content.complete, record_as_applied=as_applied
+                    workspace,
+                    content.files,
+                    record,
+                    content.complete,
+                    record_as_applied=as_applied,
+                    only=scope,
                 )
                 if any(a.kind in COPIES and stale(a.course) for a in actions):
                     # The content changed after its index was written: walk and hash it
                     # (its errors, if any, are the ones already reported).
                     content = gather(module, cache_dir, walk=True)
+                    scope = None
                     actions = plan(
                         workspace,
                         content.files,
@@ -149,6 +161,7 @@ def seed_module(
                         report,
                         content.digest if complete else None,
                         quick if complete else None,
+                        _applied_listings(content, record, scope) if complete else None,
                     )
                     and ready
                 )
@@ -161,8 +174,49 @@ def seed_module(
     return report
 
 
+def _changed_paths(book: Bookkeeping, content: Content, applied: dict) -> set[str] | None:
+    if content.listings is None:
+        return None
+    listings = [(s.prefix, s.checksum, s.lines) for s in content.listings]
+    return book.changed_paths(listings, content.layout, applied)
+
+
+def _left_unsettled(applied: dict, content: Content) -> list[str] | None:
+    """The paths the last seed left unlike the course, if it noted them for this layout."""
+    unsettled = applied.get("unsettled")
+    if applied.get("layout") != content.layout or not isinstance(unsettled, list):
+        return None
+    return [rel for rel in unsettled if isinstance(rel, str)]
+
+
+def _applied_listings(
+    content: Content, record: Record, looked_at: Collection[str] | None
+) -> AppliedListings | None:
+    """What the next seed compares with, after a complete seed that looked at
+    ``looked_at`` (None: every file): the content's listings, and the course files whose
+    record names another version or none (the student deleted it, or it stood in the way
+    and the course's copy went beside it). Those stay in every update's plan, as they
+    would in a plan of every file."""
+    if content.listings is None:
+        return None
+    files = content.files
+    paths = files if looked_at is None else [rel for rel in looked_at if rel in files]
+    unsettled = [
+        rel
+        for rel in paths
+        if (given := record.files.get(rel)) is None or given.sha256 != sha256_of(files, rel)
+    ]
+    listings = [(s.checksum, s.listing) for s in content.listings]
+    return AppliedListings(listings, content.layout, unsettled)
+
+
 def _finish(
-    book: Bookkeeping, record: Record, report: SeedReport, digest: str | None, quick: str | None
+    book: Bookkeeping,
+    record: Record,
+    report: SeedReport,
+    digest: str | None,
+    quick: str | None,
+    applied: AppliedListings | None,
 ) -> bool:
     """Save the record, then (only if everything went through) the digest applied."""
     try:
@@ -170,7 +224,7 @@ def _finish(
         book.clear_pending()  # the record now names every file written
         book.prune_bases({g.sha256 for g in record.files.values()})
         report.bookkeeping_bytes = tree_size(book.dir)
-        book.set_applied(digest, report.bookkeeping_bytes, quick)
+        book.set_applied(digest, report.bookkeeping_bytes, quick, applied)
     except OSError as err:
         code = "disk-full" if err.errno in DISK_FULL else "write-failed"
         report.error(".coursekit", code, f"cannot save the seeding record: {err.strerror or err}")

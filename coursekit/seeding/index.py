@@ -4,7 +4,12 @@
 every file's sha256, size, mode and mtime, plus a digest of the whole list. With it, a
 student's start reads the index instead of walking and hashing the content: a start with
 nothing new stats one file, and an update lstats only the files it copies, each checked
-against its entry. Without it, the engine walks and hashes the content, which is slower but
+against its entry.
+
+The listing has one entry per line, sorted by its bytes (layout 3). It is still one JSON
+document, but an update need not parse it: a path is found by bisecting the lines, and the
+lines that differ from the listing a home last applied are the files the course changed
+(``Bookkeeping.changed_paths``). Without it, the engine walks and hashes the content, which is slower but
 just as correct, and so it does when a file it is about to copy no longer matches the index
 (content changed after the index was written). Content added or changed after the index
 without touching a file the seed copies goes unnoticed until the index is rebuilt, so
@@ -13,6 +18,7 @@ without touching a file the seed copies goes unnoticed until the index is rebuil
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import os
@@ -20,14 +26,16 @@ import re
 import stat
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .atomic import BOOKKEEPING
 from .errors import UnsafeContent
 
 INDEX_NAME = ".coursekit-index.json"
-INDEX_VERSION = 2
+INDEX_VERSION = 3
+# Layout 2 wrote the listing on one line: still read, parsed in full.
+READABLE_VERSIONS = (2, 3)
 # Never course material: version control, our own index, a stray bookkeeping folder.
 SKIPPED_NAMES = frozenset({".git", INDEX_NAME, BOOKKEEPING})
 
@@ -136,29 +144,70 @@ def build_index(content_dir: Path) -> Path:
     for rel, file in sorted(files.items()):
         entries[rel] = [content_hash(file), file.size, stat.S_IMODE(file.mode), file.mtime_ns]
     digest = files_digest({rel: (e[0], e[1], bool(e[2] & 0o111)) for rel, e in entries.items()})
-    listing = json.dumps(entries, separators=(",", ":"))
-    checksum = hashlib.sha256(listing.encode()).hexdigest()
+    lines = sorted(entry_key(rel) + _compact(entry) for rel, entry in entries.items())
+    listing = b"{\n" + b",\n".join(lines) + b"\n}" if lines else b"{}"
+    checksum = hashlib.sha256(listing).hexdigest()
     # "files" last, so a reader can check the listing's bytes against the checksum without
     # rebuilding the canonical digest from 2,000 parsed entries (see read_index).
     data = (
-        f'{{"version":{INDEX_VERSION},"digest":"{digest}","checksum":"{checksum}",'
-        f'"files":{listing}}}'
+        (
+            f'{{"version":{INDEX_VERSION},"digest":"{digest}","checksum":"{checksum}","files":'
+        ).encode()
+        + listing
+        + b"}"
     )
     target = content_dir / INDEX_NAME
     tmp = target.with_name(f".{INDEX_NAME}.tmp")
-    tmp.write_text(data, encoding="utf-8")
+    tmp.write_bytes(data)
     os.chmod(tmp, 0o644)
     os.replace(tmp, target)
     return target
 
 
+def entry_key(rel: str) -> bytes:
+    """How a listing line of layout 3 starts: the path as JSON, then ``:``. UTF-8 as is,
+    so a line has a backslash only where a name needs escaping (see SortedListing)."""
+    try:
+        return json.dumps(rel, ensure_ascii=False).encode() + b":"
+    except UnicodeEncodeError:  # a name that is not UTF-8, kept by os.fsdecode as surrogates
+        return json.dumps(rel).encode() + b":"
+
+
+def _compact(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
 @dataclass
 class ContentIndex:
-    """An intact index: path -> [sha256, size, mode, mtime_ns], and the digest of the
-    whole listing (:func:`files_digest`), written by :func:`build_index`."""
+    """An intact index, written by :func:`build_index`: its listing (path -> [sha256, size,
+    mode, mtime_ns]) as written, the listing's checksum and the digest of its entries
+    (:func:`files_digest`)."""
 
-    files: dict[str, list]
+    listing: bytes
     digest: str
+    checksum: str
+    version: int
+    _files: Mapping[str, list] | None = field(default=None, repr=False)
+
+    @property
+    def files(self) -> Mapping[str, list]:
+        if self._files is None:
+            lines = self.lines()
+            self._files = SortedListing(lines) if lines is not None else json.loads(self.listing)
+        return self._files
+
+    def entries(self) -> dict[str, list]:
+        """Every entry, parsed: for a walk that looks at all of them."""
+        files = self.files
+        return files.parsed() if isinstance(files, SortedListing) else dict(files)
+
+    def lines(self) -> list[bytes] | None:
+        """The listing's entry lines, when it has the layout that can be read a line at a
+        time: one entry per line, sorted, and no name that needed escaping."""
+        if self.version < 3 or b"\\" in self.listing:
+            return None
+        lines = listing_lines(self.listing)
+        return lines if lines is not None and lines == sorted(lines) else None
 
 
 _FILES_KEY = b',"files":'
@@ -173,18 +222,19 @@ def read_index(root: Path) -> ContentIndex | None:
         data = (Path(root) / INDEX_NAME).read_bytes()
         end = data.find(_FILES_KEY)
         header = json.loads(data[:end] + b"}") if end > 0 else {}
-        if header.get("version") != INDEX_VERSION or not data.endswith(b"}"):
+        version = header.get("version")
+        if version not in READABLE_VERSIONS or not data.endswith(b"}"):
             return None
         start = end + len(_FILES_KEY)
-        if hashlib.sha256(memoryview(data)[start:-1]).hexdigest() != header.get("checksum"):
+        checksum = header.get("checksum")
+        if hashlib.sha256(memoryview(data)[start:-1]).hexdigest() != checksum:
             return None
-        files = json.loads(data[start:-1])
-        digest = header["digest"]
+        index = ContentIndex(data[start:-1], header["digest"], checksum, version)
+        if not isinstance(index.digest, str) or not isinstance(index.files, Mapping):
+            return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    if not isinstance(files, dict) or not isinstance(digest, str):
-        return None
-    return ContentIndex(files, digest)
+    return index
 
 
 @dataclass
@@ -194,6 +244,7 @@ class Tree:
 
     files: Mapping[str, ContentFile]
     index_digest: str | None
+    index: ContentIndex | None = None  # the index the files were read from, if they were
 
 
 def hash_tree(root: Path) -> Tree:
@@ -201,7 +252,7 @@ def hash_tree(root: Path) -> Tree:
     the file's size and mtime, by reading the file otherwise."""
     files = walk_content(root)
     index = read_index(root)
-    listed = index.files if index else {}
+    listed = index.entries() if index else {}
     matched = 0
     for rel, file in files.items():
         known = listed.get(rel)
@@ -224,11 +275,98 @@ def indexed_tree(root: Path) -> Tree | None:
     it names a path that is not plainly inside the folder.
     """
     index = read_index(root)
-    if index is None or _not_plainly_inside("\n".join(index.files)):
+    if index is None:
         return None
-    if not all(type(e) is list and len(e) == 4 and type(e[0]) is str for e in index.files.values()):
-        return None  # not the layout this version writes: walk instead
-    return Tree(ListedFiles(index.files, os.path.join(os.fspath(root), "")), index.digest)
+    if isinstance(index.files, SortedListing):
+        # Checked on the lines as they are (no name in them needed escaping): parsing
+        # 2,000 entries is what an update no longer does.
+        if _raw_not_plainly_inside(index.listing):
+            return None
+    elif _not_plainly_inside("\n".join(index.files)) or not all(
+        _well_formed(e) for e in index.files.values()
+    ):
+        return None  # not plainly inside, or not the layout this version writes: walk
+    return Tree(ListedFiles(index.files, os.path.join(os.fspath(root), "")), index.digest, index)
+
+
+def _well_formed(entry: object) -> bool:
+    return type(entry) is list and len(entry) == 4 and type(entry[0]) is str
+
+
+class SortedListing(Mapping[str, list]):
+    """The entries of a listing of layout 3, found by bisecting its sorted lines and parsed
+    one at a time; parsed in full only when iterated (a walk of every file, which a first
+    seed needs and an update does not)."""
+
+    __slots__ = ("_lines", "_parsed")
+
+    def __init__(self, lines: list[bytes]) -> None:
+        self._lines = lines
+        self._parsed: dict[str, list] | None = None
+
+    def _line(self, rel: str) -> tuple[bytes, int] | None:
+        key = entry_key(rel)
+        at = bisect.bisect_left(self._lines, key)
+        # The first line not below "key": one whose path is rel starts with it, and no
+        # other line does (a path's JSON ends at its first unescaped quote).
+        if at < len(self._lines) and self._lines[at].startswith(key):
+            return self._lines[at], len(key)
+        return None
+
+    def __getitem__(self, rel: str) -> list:
+        if self._parsed is not None:
+            return self._parsed[rel]
+        found = self._line(rel)
+        if found is None:
+            raise KeyError(rel)
+        line, start = found
+        try:
+            entry = json.loads(line[start:].rstrip(b","))
+        except ValueError:
+            entry = None
+        if not _well_formed(entry):
+            raise UnsafeContent(
+                f"the content index's entry for '{rel}' is damaged; "
+                "rebuild the index with: jupyter coursekit index"
+            )
+        return entry
+
+    def __contains__(self, rel: object) -> bool:
+        if self._parsed is not None:
+            return rel in self._parsed
+        return isinstance(rel, str) and self._line(rel) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.parsed())
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def parsed(self) -> dict[str, list]:
+        if self._parsed is None:
+            parsed = json.loads(b"{" + b"\n".join(self._lines) + b"}")
+            if not all(_well_formed(e) for e in parsed.values()):
+                raise UnsafeContent(
+                    "the content index is damaged; rebuild it with: jupyter coursekit index"
+                )
+            self._parsed = parsed
+        return self._parsed
+
+
+def listing_lines(listing: bytes) -> list[bytes] | None:
+    """The entry lines of a listing written one entry per line (layout 3), else None."""
+    if listing == b"{}":
+        return []
+    if not (listing.startswith(b"{\n") and listing.endswith(b"\n}")):
+        return None
+    return listing[2:-2].split(b"\n")
+
+
+def listed_paths(lines: list[bytes]) -> list[str]:
+    """The paths named by some lines of a listing of layout 3."""
+    if not lines:
+        return []
+    return list(json.loads(b"{" + b",".join(line.rstrip(b",") for line in lines) + b"}"))
 
 
 class ListedFiles(Mapping[str, ContentFile]):
@@ -238,7 +376,7 @@ class ListedFiles(Mapping[str, ContentFile]):
 
     __slots__ = ("_entries", "_base")
 
-    def __init__(self, entries: dict[str, list], base: str) -> None:
+    def __init__(self, entries: Mapping[str, list], base: str) -> None:
         self._entries = entries
         self._base = base  # the folder, with its trailing "/": joined by +
 
@@ -270,6 +408,23 @@ def sha256_of(files: Mapping[str, ContentFile], rel: str) -> str:
 _NOT_PLAINLY_INSIDE = re.compile(
     rf"^/|//|/$|^$|(^|/)\.\.?(/|$)|(^|/){re.escape(BOOKKEEPING)}(/|$)", re.MULTILINE
 )
+
+
+# The same, on the lines of a listing of layout 3 in which no name needed escaping: each
+# line is '"<path>":[...]', so a path starts after a line's quote and ends at the next.
+_RAW_NOT_PLAINLY_INSIDE = re.compile(
+    rb'^"(?:/|":|[^"\n]*//|[^"\n]*/":|(?:[^"\n]*/)?(?:\.\.?|'
+    + re.escape(BOOKKEEPING.encode())
+    + rb')(?:/|":))',
+    re.MULTILINE,
+)
+
+
+def _raw_not_plainly_inside(listing: bytes) -> bool:
+    suspect = any(
+        mark in listing for mark in (b'{\n"/', b'\n"/', b'"":', b'".', b"/.", b"//", b'/":')
+    )
+    return suspect and _RAW_NOT_PLAINLY_INSIDE.search(listing) is not None
 
 
 def _not_plainly_inside(paths: str) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +92,7 @@ def plan(
     record: Record,
     complete: bool,
     record_as_applied: bool = False,
+    only: Collection[str] | None = None,
 ) -> list[Action]:
     """The actions that bring ``root`` up to ``files`` without losing a student's byte.
 
@@ -102,10 +103,16 @@ def plan(
     home that is the difference between a stat per changed file and one per course file.
     Such files then appear in neither ``kept`` nor ``deleted_by_student``: the report says
     what the course's changes did.
+
+    ``only`` narrows the plan to those paths (:meth:`Bookkeeping.changed_paths`, given
+    with ``record_as_applied``): the course files among them, and the record's files among
+    them that the course no longer has. An update then costs what the course changed, not
+    what the course is.
     """
     actions: list[Action] = []
     disk_state = _DiskState(root)
-    for rel in sorted(files):
+    course_paths = sorted(files) if only is None else sorted(r for r in only if r in files)
+    for rel in course_paths:
         given = record.files.get(rel)
         if record_as_applied and given is not None and given.sha256 == sha256_of(files, rel):
             continue
@@ -149,7 +156,11 @@ def plan(
             actions.append(Action("beside", rel, course, given, info, reason="changed-by-both"))
     if not complete:
         return actions  # a source is missing: its files are not "removed by the course"
-    for rel, given in sorted(record.files.items()):
+    if only is None:
+        dropped = sorted(record.files.items())
+    else:
+        dropped = sorted((r, g) for r in only if (g := record.files.get(r)) is not None)
+    for rel, given in dropped:
         if rel in files:
             continue
         try:

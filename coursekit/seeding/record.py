@@ -5,7 +5,11 @@
   on its own: only a different hash says that), and ``record.journal``, the changes since
   it was last written in full (``journal.py``).
 - ``applied``: the digest of the content last applied in full, so a start with nothing new
-  reads one small file instead of hashing the home.
+  reads one small file instead of hashing the home; and the paths that seed left unlike
+  the course (a file the student deleted or that stood in the way).
+- ``listings/``: the index listings (layout 3) of that content, by checksum: an update
+  compares them with the image's, line by line, to find what the course changed without
+  parsing either (``changed_paths``).
 - ``bases/``: the notebooks given, by sha256, in one pack per seed (``bases.py``): the
   base of a three-way merge. Pruned to the versions the record still names.
 - ``pending.json``: the course versions a seed is about to write, by path, written before
@@ -19,10 +23,13 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import re
 import shutil
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +43,7 @@ from .atomic import (
 )
 from .bases import MergeBases
 from .errors import UnsafePath
+from .index import listed_paths, listing_lines
 from .journal import append_journal, read_journal
 
 RECORD_VERSION = 3
@@ -44,6 +52,7 @@ RECORD_VERSION = 3
 # the rewrites it saved.
 JOURNAL_SHARE = 0.5
 JOURNAL_MIN_ENTRIES = 256
+_CHECKSUM = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(slots=True)
@@ -89,6 +98,7 @@ class Bookkeeping:
         self.report_path = self.dir / "report.json"
         self.pending_path = self.dir / "pending.json"
         self.lock_path = self.dir / "lock"
+        self.listings = self.dir / "listings"
         self._bases: MergeBases | None = None
 
     def prepare(self) -> None:
@@ -121,19 +131,98 @@ class Bookkeeping:
             return {}
 
     def set_applied(
-        self, digest: str | None, bookkeeping_bytes: int = 0, quick: str | None = None
+        self,
+        digest: str | None,
+        bookkeeping_bytes: int = 0,
+        quick: str | None = None,
+        applied: AppliedListings | None = None,
     ) -> None:
         """Say what content was applied in full (``digest``; None: not all of it), and
-        which save of the record that seed ended with (see :meth:`record_as_applied`)."""
+        which save of the record that seed ended with (see :meth:`record_as_applied`);
+        with ``applied``, keep its listings for the next seed to compare with."""
         data = {
             "digest": digest,
             "bookkeeping_bytes": bookkeeping_bytes,
             "quick": quick,
             "record": self._record_stamp(),
         }
+        if digest is not None and applied is not None:
+            data.update(
+                listings=self._keep_listings(applied.listings),
+                layout=applied.layout,
+                unsettled=sorted(applied.unsettled),
+            )
+        else:
+            self._keep_listings([])
         # Not fsynced: the record it names was, before. Lost to a power cut, the note left
         # behind names an earlier save of the record, so the next seed looks at everything.
         write_bytes(self.applied_path, json.dumps(data).encode(), self.tmp, 0o600, sync=False)
+
+    def _keep_listings(self, listings: Sequence[tuple[str, bytes]]) -> list[str]:
+        """Write each (checksum, listing) not kept yet, drop those no longer wanted, and
+        return the checksums. Unsynced: one lost or torn fails its check when read, and
+        that seed compares everything instead."""
+        wanted = [checksum for checksum, _ in listings]
+        try:
+            kept = {entry.name for entry in os.scandir(self.listings)}
+        except FileNotFoundError:
+            kept = set()
+            if listings:
+                os.mkdir(self.listings, 0o700)
+        for checksum, listing in listings:
+            if checksum not in kept:
+                write_bytes(self.listings / checksum, listing, self.tmp, 0o600, sync=False)
+        for name in kept.difference(wanted):
+            with contextlib.suppress(OSError):
+                os.unlink(self.listings / name)
+        return wanted
+
+    def changed_paths(
+        self, listings: Sequence[tuple[str, str, list[bytes]]], layout: str, applied: dict
+    ) -> set[str] | None:
+        """The paths a seed must look at when the record is as applied (see
+        :meth:`record_as_applied`): those whose line in the image's listings (prefix,
+        checksum, lines per source) differs from the listings that seed applied, and
+        those it left unlike the course. Any other course file is still what the record
+        says the student was given, as the last seed left it. None when there is nothing
+        trustworthy to compare with: then every file is looked at."""
+        named, unsettled = applied.get("listings"), applied.get("unsettled")
+        if (
+            applied.get("layout") != layout
+            or not isinstance(named, list)
+            or len(named) != len(listings)
+            or not isinstance(unsettled, list)
+        ):
+            return None
+        paths = {rel for rel in unsettled if isinstance(rel, str)}
+        for (prefix, checksum, lines), old_checksum in zip(listings, named, strict=True):
+            if checksum == old_checksum:
+                continue
+            old_lines = self._listing_lines(old_checksum)
+            if old_lines is None:
+                return None
+            try:
+                differ = listed_paths(list(old_lines.symmetric_difference(lines)))
+            except ValueError:
+                return None
+            paths.update(f"{prefix}{rel}" for rel in differ)
+        return paths
+
+    def _listing_lines(self, checksum: object) -> set[bytes] | None:
+        if not isinstance(checksum, str) or not _CHECKSUM.fullmatch(checksum):
+            return None  # the note is in the student's home: never a path from it unchecked
+        path = self.listings / checksum
+        try:
+            with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as stream:
+                listing = stream.read()
+        except OSError:
+            return None
+        lines = listing_lines(listing)
+        if lines is None or hashlib.sha256(listing).hexdigest() != checksum:
+            with contextlib.suppress(OSError):
+                os.unlink(path)  # so the next complete seed writes it again
+            return None
+        return set(lines)
 
     def record_as_applied(self, applied: dict) -> bool:
         """True when the record is the one saved by the last seed that applied all of its
@@ -246,6 +335,17 @@ class Bookkeeping:
         """Let go of a pack of bases left unsaved by a seed that stopped on an error."""
         if self._bases is not None:
             self._bases.discard()
+
+
+@dataclass
+class AppliedListings:
+    """What a complete seed applied, for the next one to compare with: each source's
+    listing (checksum, bytes), where the sources are (``Content.layout``), and the paths
+    left unlike the course."""
+
+    listings: list[tuple[str, bytes]]
+    layout: str
+    unsettled: list[str]
 
 
 def _file_stamp(info: os.stat_result | None) -> tuple[int, int, int, int]:

@@ -39,6 +39,21 @@ class Content:
     errors: list[dict] = field(default_factory=list)
     # False when some source gave nothing at all (first-run steps then wait).
     reached: bool = True
+    # Each source's index listing, when every source is a folder read from its index:
+    # what the next seed compares with to find the files the course changed.
+    listings: list[SourceListing] | None = None
+    # Stands for where each source is and what it takes: listings compare only under it.
+    layout: str = ""
+
+
+@dataclass
+class SourceListing:
+    """One source's index listing (layout 3) as read, and where its files go."""
+
+    prefix: str
+    checksum: str
+    listing: bytes
+    lines: list[bytes]
 
 
 def excluded(rel: str, patterns: tuple[str, ...]) -> bool:
@@ -76,15 +91,18 @@ def gather(module: Module, cache_dir: Path | str | None, walk: bool = False) -> 
     A folder in the image with an intact index is read from its index, not walked (see
     :func:`~coursekit.seeding.index.indexed_tree`), unless ``walk``."""
     cache = Path(cache_dir) if cache_dir else default_cache_dir()
-    content = Content()
+    content = Content(listings=[])
     merged: dict[str, ContentFile] = {}
     parts = [ENGINE_VERSION]
+    layout = []
     for source in module.content:
         target = PurePosixPath(".") if source.target in ("", ".") else safe_relative(source.target)
+        layout.append([source.kind, source.location, source.ref, target.as_posix(), source.exclude])
         try:
             root, note = _root_of(source, module, cache)
         except (fetch_git.FetchFailed, fetch_archive.DownloadFailed) as err:
             content.complete = content.reached = False
+            content.listings = None
             content.errors.append(
                 {
                     "path": source.target,
@@ -94,6 +112,7 @@ def gather(module: Module, cache_dir: Path | str | None, walk: bool = False) -> 
             )
             continue
         if note:
+            content.listings = None
             content.errors.append(
                 {"path": source.target, "code": "source-unreachable", "message": note}
             )
@@ -103,6 +122,13 @@ def gather(module: Module, cache_dir: Path | str | None, walk: bool = False) -> 
             tree = hash_tree(root)
         files = tree.files
         prefix = "" if target == PurePosixPath(".") else f"{target.as_posix()}/"
+        lines = tree.index.lines() if tree.index is not None else None
+        if lines is None or content.listings is None:
+            content.listings = None
+        else:
+            content.listings.append(
+                SourceListing(prefix, tree.index.checksum, tree.index.listing, lines)
+            )
         # No name here starts with coursekit's own folder: a walk skips it, an index that
         # names it is not used, and a target naming it was refused above.
         if prefix or source.exclude:
@@ -126,6 +152,7 @@ def gather(module: Module, cache_dir: Path | str | None, walk: bool = False) -> 
         else:
             parts.append(sorted((p, f.sha256, f.size, f.executable) for p, f in chosen.items()))
     content.digest = hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()
+    content.layout = hashlib.sha256(json.dumps(layout).encode()).hexdigest()
     return content
 
 
