@@ -22,7 +22,7 @@ def test_the_record_round_trips_awkward_names_and_unknown_stats(tmp_path):
     }
     Record(book, dict(files)).save()
     saved = json.loads(book.record_path.read_text())
-    assert saved["version"] == 3
+    assert saved["version"] == 4
     assert saved["files"]["merged.ipynb"] == ["c" * 64, None, None, None]
     assert Record.load(book).files == files
     # The same names through the journal.
@@ -70,6 +70,57 @@ def _seeded_book(tmp_path, count=40) -> tuple[Bookkeeping, dict[str, Given]]:
     }
     Record(book, dict(files)).save()
     return book, files
+
+
+def test_a_record_is_read_a_path_at_a_time(tmp_path):
+    """An update asks for a few paths: none of it parses every entry."""
+    book, files = _seeded_book(tmp_path, count=300)
+    lines = book.record_path.read_bytes().split(b"\n")
+    assert len(lines) == 302 and lines[1:-1] == sorted(lines[1:-1])  # one entry a line
+    record = Record.load(book)
+    for rel in ("week-0/part-0.md", "week-3/part-299.md", "week-2/part-150.md"):
+        assert record.files[rel] == files[rel]
+    assert "week-0/part-1.md" not in record.files  # part 1 is in week 1
+    assert record.files.get("nothing/here.md") is None
+    record.give("week-0/part-0.md", "f" * 64, None)
+    record.drop("week-1/part-1.md")
+    record.save()  # a journal append
+    again = Record.load(book)
+    assert again.files["week-0/part-0.md"] == Given("f" * 64, None, None, None)
+    assert "week-1/part-1.md" not in again.files
+    assert not again.files.materialized
+    # Everything, when asked for: the journal's changes over the listing.
+    expected = {**files, "week-0/part-0.md": Given("f" * 64, None, None, None)}
+    del expected["week-1/part-1.md"]
+    assert dict(again.files) == expected and again.files.materialized
+
+
+def test_a_record_of_the_third_layout_is_still_read(tmp_path):
+    """Written on one line by the coursekit before: parsed in full, its journal applied."""
+    book = Bookkeeping(tmp_path)
+    book.prepare()
+    third = {"version": 3, "id": "0123456789abcdef", "files": {"a.md": ["a" * 64, 1, 2, 3]}}
+    book.record_path.write_text(json.dumps(third, separators=(",", ":")))
+    book.journal_path.write_text(
+        '{"base": "0123456789abcdef"}\n["b.md","' + "b" * 64 + '",4,5,6]\n'
+    )
+    record = Record.load(book)
+    assert record.files == {"a.md": Given("a" * 64, 1, 2, 3), "b.md": Given("b" * 64, 4, 5, 6)}
+    record.give("c.md", "c" * 64, None)
+    record._journal_intact = False  # as a damaged journal would: rewritten in layout 4
+    record.save()
+    assert json.loads(book.record_path.read_text())["version"] == 4
+    assert set(Record.load(book).files) == {"a.md", "b.md", "c.md"}
+
+
+def test_an_entry_damaged_in_a_record_read_by_path_counts_as_not_given(tmp_path):
+    book, files = _seeded_book(tmp_path, count=10)
+    data = book.record_path.read_bytes()
+    line = next(x for x in data.split(b"\n") if x.startswith(b'"week-1/part-5.md":'))
+    book.record_path.write_bytes(data.replace(line, b'"week-1/part-5.md":["short"],'))
+    record = Record.load(book)
+    assert "week-1/part-5.md" not in record.files  # the seed then adopts it by hash
+    assert record.files["week-2/part-6.md"] == files["week-2/part-6.md"]
 
 
 def test_a_save_appends_only_what_changed_to_the_journal(tmp_path):

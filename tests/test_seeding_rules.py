@@ -286,7 +286,7 @@ def test_missing_content_directory_is_an_error_with_a_code(tmp_path):
     assert caught.value.code == "source-missing"
 
 
-def test_merge_bases_are_packed_pruned_and_counted(course):
+def test_merge_bases_are_packed_pruned_and_counted(course, monkeypatch):
     course.seed()
     bases = course.workspace / ".coursekit" / "bases"
     first = sorted(p.name for p in bases.iterdir())
@@ -294,6 +294,10 @@ def test_merge_bases_are_packed_pruned_and_counted(course):
     given = (course.content / "notebooks/01.ipynb").read_bytes()
     assert next(bases.glob("*.pack")).read_bytes() == given  # only notebooks are merged
     course.write("notebooks/01.ipynb", notebook("intro, v2", "x = 1", "y = 2"))
+    if course.indexed:
+        # An update that reads the record a path at a time leaves the old version's base
+        # until the packs grow many (or a seed reads every entry): here, at once.
+        monkeypatch.setattr("coursekit.seeding.bases.MAX_PACKS", 1)
     report = course.seed()
     now = sorted(p.name for p in bases.iterdir())
     assert len(now) == 2 and now != first  # the old version's pack is gone with it
@@ -302,6 +306,23 @@ def test_merge_bases_are_packed_pruned_and_counted(course):
         == (course.content / "notebooks/01.ipynb").read_bytes()
     )
     assert report.bookkeeping_bytes > 0
+
+
+def test_an_update_keeps_a_dead_base_only_until_the_packs_grow_many(tmp_path):
+    course = Course(tmp_path, indexed=True)
+    course.write("nb.ipynb", notebook("v0", "x = 0"))
+    course.seed()
+    bases = course.workspace / ".coursekit" / "bases"
+    for version in range(1, 11):
+        course.write("nb.ipynb", notebook(f"v{version}", f"x = {version}"))
+        assert course.seed().updated == ["nb.ipynb"]
+        packs = list(bases.glob("*.pack"))
+        assert len(packs) <= 8  # MAX_PACKS: past it, the next update gathers them
+    # Only the version given last is still named: after the gathering, the packs hold it
+    # and the few updates' since.
+    held = b"".join(p.read_bytes() for p in bases.glob("*.pack"))
+    assert (course.content / "nb.ipynb").read_bytes() in held
+    assert notebook("v0", "x = 0").encode() not in held
 
 
 def test_progress_reaches_done_and_is_throttled(course):

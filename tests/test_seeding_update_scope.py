@@ -9,11 +9,14 @@ import os
 
 import pytest
 
-from coursekit.seeding import apply
+from coursekit.manifest import ContentSource, Module
+from coursekit.seeding import apply, build_index, seed_module
+from coursekit.seeding.listing import Listing
 from coursekit.seeding.record import Bookkeeping, Record
 
 from .test_seeding_reliability import crashing_at, student_files
 from .test_seeding_rules import Course
+from .test_seeding_sources import rewrite_index
 
 
 @pytest.fixture(params=[False, True], ids=["walked", "indexed"])
@@ -68,14 +71,15 @@ def test_after_a_restore_the_next_update_looks_at_everything(course):
     assert course.seed().kept == []
 
 
+@pytest.mark.parametrize("indexed", [False, True], ids=["walked", "indexed"])
 @pytest.mark.parametrize("point", range(2, 64, 3))
 def test_content_back_to_what_was_applied_after_a_stopped_seed_is_not_a_no_op(
-    tmp_path, monkeypatch, point
+    tmp_path, monkeypatch, point, indexed
 ):
     """A seed of a new version stops part-way (its checkpoints saved the record); then the
     course goes back to the version applied before. The home must follow it back: a file
     the stopped seed wrote is the course's, not an edit of the student's to keep."""
-    course = Course(tmp_path)
+    course = Course(tmp_path, indexed=indexed)
     versions = ("first", "second")
     for n in range(30):
         course.write(f"week-{n % 3}/part-{n}.md", f"part {n}, {versions[0]} version\n")
@@ -129,3 +133,117 @@ def test_a_seed_stopped_after_moving_a_dropped_file_away_is_not_trusted(course, 
     course.seed()
     assert course.mine("week-1/part-4.md").read_bytes() == original
     assert course.seed().noop
+
+
+# -- updates from an indexed image: listings compared, nothing parsed in full ----------
+
+
+@pytest.fixture
+def indexed(tmp_path) -> Course:
+    course = Course(tmp_path, indexed=True)
+    for n in range(300):
+        course.write(f"week-{n % 7}/part-{n}.md", f"part {n}, first version\n")
+    course.seed()
+    return course
+
+
+def test_an_indexed_update_parses_neither_the_index_nor_the_record_in_full(indexed, monkeypatch):
+    indexed.write("week-3/part-3.md", "part 3, fixed\n")
+    (indexed.content / "week-4/part-4.md").unlink()
+    indexed.write("week-9/new.md", "a new part\n")
+    with monkeypatch.context() as patched:
+        patched.setattr(Listing, "parsed", lambda self: pytest.fail("parsed a listing in full"))
+        report = indexed.seed()
+    assert report.updated == ["week-3/part-3.md"] and report.added == ["week-9/new.md"]
+    assert [r["path"] for r in report.removed] == ["week-4/part-4.md"]
+    assert indexed.mine("week-3/part-3.md").read_text() == "part 3, fixed\n"
+    assert indexed.seed().noop
+
+
+def test_a_course_file_left_beside_a_students_file_is_looked_at_by_every_update(indexed):
+    """A new course file that found a file of the student's in its place went beside it;
+    once the student moves theirs away, the next update gives it, as a plan of every file
+    would, though the course did not change it again."""
+    indexed.mine("week-8").mkdir()
+    indexed.mine("week-8/extra.md").write_text("mine\n")
+    indexed.write("week-8/extra.md", "the course's extra\n")
+    report = indexed.seed()
+    assert [c["path"] for c in report.conflicts] == ["week-8/extra.md"]
+    indexed.mine("week-8/extra.md").rename(indexed.mine("week-8/mine.md"))
+    indexed.write("week-0/part-0.md", "part 0, fixed\n")  # some other change
+    report = indexed.seed()
+    assert sorted(report.updated + report.added) == ["week-0/part-0.md", "week-8/extra.md"]
+    assert indexed.mine("week-8/extra.md").read_text() == "the course's extra\n"
+
+
+def test_a_torn_copy_of_the_applied_index_makes_the_update_compare_everything(indexed, monkeypatch):
+    kept = list((indexed.workspace / ".coursekit" / "listings").iterdir())
+    assert len(kept) == 1
+    data = kept[0].read_bytes()
+    start = data.index(b',"files":')
+    # A power cut before its data reached the disk: its blocks read as zeros. (A segment
+    # the update does not read may be damaged harmlessly: each it reads is checked.)
+    kept[0].write_bytes(data[:start] + bytes(len(data) - start))
+    parsed = []
+    real = Listing.parsed
+    monkeypatch.setattr(Listing, "parsed", lambda self: parsed.append(1) or real(self))
+    indexed.write("week-2/part-2.md", "part 2, fixed\n")
+    assert indexed.seed().updated == ["week-2/part-2.md"]
+    assert parsed  # every entry compared with the record
+    # Written again whole: the next update compares listings.
+    parsed.clear()
+    indexed.write("week-5/part-5.md", "part 5, fixed\n")
+    assert indexed.seed().updated == ["week-5/part-5.md"]
+    assert parsed == []
+
+
+def test_two_indexed_sources_are_compared_each_with_what_it_gave(tmp_path):
+    notes, data = tmp_path / "notes", tmp_path / "data"
+    for folder, count in ((notes, 40), (data, 40)):
+        folder.mkdir()
+        for n in range(count):
+            (folder / f"{n}.txt").write_text(f"{folder.name} {n}\n")
+    module = Module(
+        "TM351",
+        "25J",
+        content=(
+            ContentSource("directory", str(notes)),
+            ContentSource("directory", str(data), target="data", exclude=("9.txt",)),
+        ),
+    )
+    home = tmp_path / "home" / "TM351-25J"
+    home.parent.mkdir()
+
+    def seed():
+        build_index(notes)
+        build_index(data)
+        return seed_module(module, home, cache_dir=tmp_path / "cache")
+
+    assert len(seed().added) == 79
+    (notes / "3.txt").write_text("notes 3, fixed\n")
+    (data / "3.txt").write_text("data 3, fixed\n")
+    (data / "9.txt").write_text("still excluded\n")
+    (data / "7.txt").unlink()
+    report = seed()
+    assert sorted(report.updated) == ["3.txt", "data/3.txt"]
+    assert [r["path"] for r in report.removed] == ["data/7.txt"]
+    assert not (home / "data/9.txt").exists()
+    assert (home / "data/3.txt").read_text() == "data 3, fixed\n"
+    assert seed().noop
+
+
+def test_an_index_of_layout_3_naming_a_path_outside_is_not_used(tmp_path):
+    """Read entry by entry, such an index is found out when the seed comes to the path,
+    and the content is walked, as for an index of the older layout."""
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.txt").write_text("one")
+    (tmp_path / "outside.txt").write_text("not course content")
+    path = build_index(content)
+    entry = json.loads(path.read_text())["files"]["a.txt"]
+    rewrite_index(path, {"a.txt": entry, "../outside.txt": entry})
+    module = Module("TM351", "25J", content=(ContentSource("directory", str(content)),))
+    report = seed_module(module, tmp_path / "m", cache_dir=tmp_path / "c")
+    assert report.added == ["a.txt"]
+    assert (tmp_path / "outside.txt").read_text() == "not course content"
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == [".coursekit", "a.txt"]

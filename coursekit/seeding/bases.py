@@ -41,6 +41,7 @@ class MergeBases:
         self.tmp = Path(tmp)
         self._writer: _PackWriter | None = None  # the bases added since the last flush
         self._index: dict[str, tuple[str, int, int]] | None = None  # sha -> pack, offset, size
+        self._added: set[str] = set()  # by this store, flushed or not
 
     # -- reading -------------------------------------------------------------------------
 
@@ -104,9 +105,16 @@ class MergeBases:
             if self._writer is None:
                 self._writer = _PackWriter(self.tmp)
             self._writer.append(sha, fd, 0)
+            self._added.add(sha)
 
     def _wanted(self, sha: str) -> bool:
-        return sha not in self._loaded() and (self._writer is None or sha not in self._writer)
+        # Once per seed, not once per base (the packs' indexes are read only to merge or
+        # prune). Taken from an index already read, a base is never written twice; else a
+        # version the packs hold already may be (a version brought back), and the next
+        # prune, which gathers packs, keeps one.
+        if sha in self._added or (self._index is not None and sha in self._index):
+            return False
+        return self._writer is None or sha not in self._writer
 
     def flush(self) -> None:
         """Put the pack of the bases added since the last flush in place."""
@@ -114,18 +122,24 @@ class MergeBases:
             return
         writer, self._writer = self._writer, None
         name, entries = writer.finish(self.folder)
-        index = self._loaded()
-        for sha, (offset, size) in entries.items():
-            index[sha] = (name, offset, size)
+        if self._index is not None:  # else read with the new pack when first needed
+            for sha, (offset, size) in entries.items():
+                self._index[sha] = (name, offset, size)
 
     def discard(self) -> None:
         """Close the pack being written without putting it in place (``tmp/`` is cleared
         by the next seed); the bases in it were never named by a saved record."""
         if self._writer is not None:
             os.close(self._writer.fd)
+            self._added.difference_update(self._writer.entries)
             self._writer = None
 
     # -- pruning -------------------------------------------------------------------------
+
+    def too_many_packs(self) -> bool:
+        self.flush()
+        with os.scandir(self.folder) as entries:
+            return sum(entry.name.endswith(INDEX) for entry in entries) > MAX_PACKS
 
     def prune(self, keep: set[str]) -> None:
         """Drop bases the record no longer names; rewrite packs that are mostly dead."""
@@ -163,6 +177,7 @@ class MergeBases:
         self._prune_loose(keep)
         self._remove_strays()
         self._index = None
+        self._added &= keep
 
     def _drop(self, name: str) -> None:
         for suffix in (INDEX, PACK):  # the index first: a pack without one is a stray

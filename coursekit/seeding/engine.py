@@ -34,9 +34,9 @@ from .atomic import (
 )
 from .errors import NotACourseFile, SeedLocked
 from .gcpause import collector_paused
-from .index import sha256_of, stale
+from .index import IndexUnusable, sha256_of, stale
 from .init_steps import run_steps
-from .plan import plan
+from .plan import Action, plan
 from .record import AppliedListings, Bookkeeping, Record, wants_base
 from .report import Progress, ProgressThrottle, SeedReport, last_report  # noqa: F401 (re-exported)
 from .sources import Content, gather, indexed_fingerprint
@@ -132,26 +132,9 @@ def seed_module(
             else:
                 throttle.update(phase="scanning")
                 scope = _changed_paths(book, content, applied) if as_applied else None
-                actions = plan(
-                    workspace,
-                    content.files,
-                    record,
-                    content.complete,
-                    record_as_applied=as_applied,
-                    only=scope,
+                content, actions, scope = _planned(
+                    module, cache_dir, workspace, content, record, as_applied, scope
                 )
-                if any(a.kind in COPIES and stale(a.course) for a in actions):
-                    # The content changed after its index was written: walk and hash it
-                    # (its errors, if any, are the ones already reported).
-                    content = gather(module, cache_dir, walk=True)
-                    scope = None
-                    actions = plan(
-                        workspace,
-                        content.files,
-                        record,
-                        content.complete,
-                        record_as_applied=as_applied,
-                    )
                 ready = Applier(workspace, book, record, report, throttle).run(actions)
                 complete = content.complete and ready
                 ready = (
@@ -174,11 +157,43 @@ def seed_module(
     return report
 
 
+def _planned(
+    module: Module,
+    cache_dir: Path | str | None,
+    workspace: Path,
+    content: Content,
+    record: Record,
+    as_applied: bool,
+    scope: set[str] | None,
+) -> tuple[Content, list[Action], set[str] | None]:
+    """The plan, the content it is for, and the paths it looked at (None: all). From the
+    index where it serves; from a walk of the content where a file it would copy no
+    longer matches its entry (changed after the index was written) or an entry cannot be
+    used (the index names what it should not). The walk's errors, if any, are the ones
+    already reported."""
+    try:
+        actions = plan(
+            workspace,
+            content.files,
+            record,
+            content.complete,
+            record_as_applied=as_applied,
+            only=scope,
+        )
+        if not any(a.kind in COPIES and stale(a.course) for a in actions):
+            return content, actions, scope
+    except IndexUnusable:
+        pass
+    content = gather(module, cache_dir, walk=True)
+    actions = plan(workspace, content.files, record, content.complete, record_as_applied=as_applied)
+    return content, actions, None
+
+
 def _changed_paths(book: Bookkeeping, content: Content, applied: dict) -> set[str] | None:
     if content.listings is None:
         return None
-    listings = [(s.prefix, s.checksum, s.lines) for s in content.listings]
-    return book.changed_paths(listings, content.layout, applied)
+    indexes = [(s.prefix, s.index) for s in content.listings]
+    return book.changed_paths(indexes, content.layout, applied)
 
 
 def _left_unsettled(applied: dict, content: Content) -> list[str] | None:
@@ -206,7 +221,7 @@ def _applied_listings(
         for rel in paths
         if (given := record.files.get(rel)) is None or given.sha256 != sha256_of(files, rel)
     ]
-    listings = [(s.checksum, s.listing) for s in content.listings]
+    listings = [(s.index.checksum, s.index.listing.buf) for s in content.listings]
     return AppliedListings(listings, content.layout, unsettled)
 
 
@@ -222,7 +237,10 @@ def _finish(
     try:
         record.save()
         book.clear_pending()  # the record now names every file written
-        book.prune_bases({g.sha256 for g in record.files.values()})
+        # Bases no longer named only take room: they are pruned when every entry has been
+        # read anyway, or when the packs grow many, not at each update.
+        if record.files.materialized or book.bases_store.too_many_packs():
+            book.prune_bases(record.named_bases())
         report.bookkeeping_bytes = tree_size(book.dir)
         book.set_applied(digest, report.bookkeeping_bytes, quick, applied)
     except OSError as err:

@@ -6,10 +6,11 @@ student's start reads the index instead of walking and hashing the content: a st
 nothing new stats one file, and an update lstats only the files it copies, each checked
 against its entry.
 
-The listing has one entry per line, sorted by its bytes (layout 3). It is still one JSON
-document, but an update need not parse it: a path is found by bisecting the lines, and the
-lines that differ from the listing a home last applied are the files the course changed
-(``Bookkeeping.changed_paths``). Without it, the engine walks and hashes the content, which is slower but
+The listing is written for reading without parsing (layout 3, see ``listing.py``): an
+update finds a path by bisecting the mapped file, and what the course changed by comparing
+the listing's segments with those of the index the home last applied
+(``Bookkeeping.changed_paths``). The checksum covers the digest, the segments and the
+listing. Without an index, the engine walks and hashes the content, which is slower but
 just as correct, and so it does when a file it is about to copy no longer matches the index
 (content changed after the index was written). Content added or changed after the index
 without touching a file the seed copies goes unnoticed until the index is rebuilt, so
@@ -18,7 +19,6 @@ without touching a file the seed copies goes unnoticed until the index is rebuil
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import json
 import os
@@ -29,6 +29,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import listing
 from .atomic import BOOKKEEPING
 from .errors import UnsafeContent
 
@@ -144,18 +145,15 @@ def build_index(content_dir: Path) -> Path:
     for rel, file in sorted(files.items()):
         entries[rel] = [content_hash(file), file.size, stat.S_IMODE(file.mode), file.mtime_ns]
     digest = files_digest({rel: (e[0], e[1], bool(e[2] & 0o111)) for rel, e in entries.items()})
-    lines = sorted(entry_key(rel) + _compact(entry) for rel, entry in entries.items())
-    listing = b"{\n" + b",\n".join(lines) + b"\n}" if lines else b"{}"
-    checksum = hashlib.sha256(listing).hexdigest()
+    files_listing, segments = listing.encode(entries, segmented=True)
+    checksum = _checksum(digest, segments, files_listing)
     # "files" last, so a reader can check the listing's bytes against the checksum without
     # rebuilding the canonical digest from 2,000 parsed entries (see read_index).
-    data = (
-        (
-            f'{{"version":{INDEX_VERSION},"digest":"{digest}","checksum":"{checksum}","files":'
-        ).encode()
-        + listing
-        + b"}"
+    header = json.dumps(
+        {"version": INDEX_VERSION, "digest": digest, "checksum": checksum, "segments": segments},
+        separators=(",", ":"),
     )
+    data = header[:-1].encode() + _FILES_KEY + files_listing + b"}"
     target = content_dir / INDEX_NAME
     tmp = target.with_name(f".{INDEX_NAME}.tmp")
     tmp.write_bytes(data)
@@ -164,26 +162,20 @@ def build_index(content_dir: Path) -> Path:
     return target
 
 
-def entry_key(rel: str) -> bytes:
-    """How a listing line of layout 3 starts: the path as JSON, then ``:``. UTF-8 as is,
-    so a line has a backslash only where a name needs escaping (see SortedListing)."""
-    try:
-        return json.dumps(rel, ensure_ascii=False).encode() + b":"
-    except UnicodeEncodeError:  # a name that is not UTF-8, kept by os.fsdecode as surrogates
-        return json.dumps(rel).encode() + b":"
+class IndexUnusable(UnsafeContent):
+    """The index names a path that is not plainly inside its folder, or an entry that is
+    not of the layout this version writes: the content is walked instead."""
 
-
-def _compact(value: object) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode()
+    code = "index-unusable"
 
 
 @dataclass
 class ContentIndex:
     """An intact index, written by :func:`build_index`: its listing (path -> [sha256, size,
-    mode, mtime_ns]) as written, the listing's checksum and the digest of its entries
-    (:func:`files_digest`)."""
+    mode, mtime_ns]) in the mapped file ``listing.buf``, the listing's checksum, and the
+    digest of its entries (:func:`files_digest`)."""
 
-    listing: bytes
+    listing: listing.Listing
     digest: str
     checksum: str
     version: int
@@ -192,22 +184,25 @@ class ContentIndex:
     @property
     def files(self) -> Mapping[str, list]:
         if self._files is None:
-            lines = self.lines()
-            self._files = SortedListing(lines) if lines is not None else json.loads(self.listing)
+            self._files = SortedListing(self.listing) if self.bisectable() else self._parsed()
         return self._files
+
+    def bisectable(self) -> bool:
+        return self.version >= 3 and self.listing.bisectable()
+
+    def _parsed(self) -> dict[str, list]:
+        try:
+            files = self.listing.parsed()
+        except ValueError:
+            files = None
+        if not isinstance(files, dict):
+            raise IndexUnusable("the content index's listing is not an object")
+        return checked_entries(files)
 
     def entries(self) -> dict[str, list]:
         """Every entry, parsed: for a walk that looks at all of them."""
         files = self.files
-        return files.parsed() if isinstance(files, SortedListing) else dict(files)
-
-    def lines(self) -> list[bytes] | None:
-        """The listing's entry lines, when it has the layout that can be read a line at a
-        time: one entry per line, sorted, and no name that needed escaping."""
-        if self.version < 3 or b"\\" in self.listing:
-            return None
-        lines = listing_lines(self.listing)
-        return lines if lines is not None and lines == sorted(lines) else None
+        return files.parsed() if isinstance(files, SortedListing) else files
 
 
 _FILES_KEY = b',"files":'
@@ -217,24 +212,75 @@ def read_index(root: Path) -> ContentIndex | None:
     """The index of ``root`` if there is one and it is intact (its listing's bytes match
     the checksum written with them)."""
     try:
-        # Bytes throughout: json reads UTF-8 itself, and the checksum is taken over a view,
-        # so the listing is never decoded to text and encoded back.
-        data = (Path(root) / INDEX_NAME).read_bytes()
+        fd = os.open(Path(root) / INDEX_NAME, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        return read_index_file(fd)
+    finally:
+        os.close(fd)
+
+
+def read_index_file(fd: int) -> ContentIndex | None:
+    """An index from an open file, if intact. The file is mapped, not read: the checksum
+    is taken over the mapping, and an update reads a few of its pages' lines."""
+    try:
+        data = listing.map_file(fd)
         end = data.find(_FILES_KEY)
         header = json.loads(data[:end] + b"}") if end > 0 else {}
         version = header.get("version")
-        if version not in READABLE_VERSIONS or not data.endswith(b"}"):
+        if version not in READABLE_VERSIONS or data[-1:] != b"}":
             return None
         start = end + len(_FILES_KEY)
-        checksum = header.get("checksum")
-        if hashlib.sha256(memoryview(data)[start:-1]).hexdigest() != checksum:
+        checksum, digest = header.get("checksum"), header["digest"]
+        segments = header.get("segments", [])
+        if not isinstance(digest, str) or not _well_formed_segments(segments):
             return None
-        index = ContentIndex(data[start:-1], header["digest"], checksum, version)
-        if not isinstance(index.digest, str) or not isinstance(index.files, Mapping):
+        listed = memoryview(data)[start:-1]
+        if version < 3:  # the checksum covered the listing only
+            found_checksum = hashlib.sha256(listed).hexdigest()
+        else:
+            found_checksum = _checksum(digest, segments, listed)
+        if found_checksum != checksum:
             return None
+        found = listing.Listing(data, start, len(data) - 1, segments)
+        return ContentIndex(found, digest, checksum, version)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    return index
+
+
+def read_header(fd: int, limit: int = 1 << 24) -> tuple[dict, int] | None:
+    """An index file's header and where its listing starts, read without the listing."""
+    data, size = b"", 1 << 14  # 63 segments for 2,000 files: 5 KB
+    while True:
+        data = os.pread(fd, size, 0)
+        end = data.find(_FILES_KEY)
+        if end > 0:
+            break
+        if len(data) < size or size >= limit:
+            return None
+        size *= 4
+    try:
+        header = json.loads(data[:end] + b"}")
+    except ValueError:
+        return None
+    if not isinstance(header, dict) or not _well_formed_segments(header.get("segments")):
+        return None
+    return header, end + len(_FILES_KEY)
+
+
+def _checksum(digest: str, segments: list, files_listing: bytes | memoryview) -> str:
+    """Over the whole statement: the digest, the segments and the listing's bytes."""
+    checksum = hashlib.sha256(f"{digest}\n{json.dumps(segments, separators=(',', ':'))}\n".encode())
+    checksum.update(files_listing)
+    return checksum.hexdigest()
+
+
+def _well_formed_segments(segments: object) -> bool:
+    return isinstance(segments, list) and all(
+        type(s) is list and len(s) == 3 and type(s[0]) is type(s[1]) is int and type(s[2]) is str
+        for s in segments
+    )
 
 
 @dataclass
@@ -252,7 +298,10 @@ def hash_tree(root: Path) -> Tree:
     the file's size and mtime, by reading the file otherwise."""
     files = walk_content(root)
     index = read_index(root)
-    listed = index.entries() if index else {}
+    try:
+        listed = index.entries() if index else {}
+    except IndexUnusable:
+        index, listed = None, {}
     matched = 0
     for rel, file in files.items():
         known = listed.get(rel)
@@ -272,21 +321,26 @@ def indexed_tree(root: Path) -> Tree | None:
     is its last step), as the no-op check already takes it to be. Files are marked
     ``listed``: before one is copied, :func:`stale` compares it with its entry, and a
     mismatch sends the seed back to a full walk. None when there is no intact index, or
-    it names a path that is not plainly inside the folder.
+    it names a path that is not plainly inside the folder (a listing read entry by entry
+    raises :class:`IndexUnusable` when it comes to one, and the seed walks then).
     """
     index = read_index(root)
     if index is None:
         return None
-    if isinstance(index.files, SortedListing):
-        # Checked on the lines as they are (no name in them needed escaping): parsing
-        # 2,000 entries is what an update no longer does.
-        if _raw_not_plainly_inside(index.listing):
-            return None
-    elif _not_plainly_inside("\n".join(index.files)) or not all(
-        _well_formed(e) for e in index.files.values()
-    ):
-        return None  # not plainly inside, or not the layout this version writes: walk
-    return Tree(ListedFiles(index.files, os.path.join(os.fspath(root), "")), index.digest, index)
+    try:
+        files = index.files
+    except IndexUnusable:
+        return None
+    return Tree(ListedFiles(files, os.path.join(os.fspath(root), "")), index.digest, index)
+
+
+def checked_entries(files: dict[str, list]) -> dict[str, list]:
+    """``files``, if every path is plainly inside and every entry well formed."""
+    if _not_plainly_inside("\n".join(files)):
+        raise IndexUnusable("the content index names a path outside its folder")
+    if not all(_well_formed(e) for e in files.values()):
+        raise IndexUnusable("the content index has an entry of another layout")
+    return files
 
 
 def _well_formed(entry: object) -> bool:
@@ -294,79 +348,57 @@ def _well_formed(entry: object) -> bool:
 
 
 class SortedListing(Mapping[str, list]):
-    """The entries of a listing of layout 3, found by bisecting its sorted lines and parsed
-    one at a time; parsed in full only when iterated (a walk of every file, which a first
-    seed needs and an update does not)."""
+    """The entries of an index listing of layout 3, each found by bisecting the mapped
+    bytes and parsed alone; parsed in full only when iterated (a walk of every file,
+    which a first seed needs and an update does not)."""
 
-    __slots__ = ("_lines", "_parsed")
+    __slots__ = ("_listing", "_parsed", "_found")
 
-    def __init__(self, lines: list[bytes]) -> None:
-        self._lines = lines
+    def __init__(self, found: listing.Listing) -> None:
+        self._listing = found
         self._parsed: dict[str, list] | None = None
-
-    def _line(self, rel: str) -> tuple[bytes, int] | None:
-        key = entry_key(rel)
-        at = bisect.bisect_left(self._lines, key)
-        # The first line not below "key": one whose path is rel starts with it, and no
-        # other line does (a path's JSON ends at its first unescaped quote).
-        if at < len(self._lines) and self._lines[at].startswith(key):
-            return self._lines[at], len(key)
-        return None
+        self._found: dict[str, list | None] = {}
 
     def __getitem__(self, rel: str) -> list:
-        if self._parsed is not None:
-            return self._parsed[rel]
-        found = self._line(rel)
-        if found is None:
+        entry = self._lookup(rel)
+        if entry is None:
             raise KeyError(rel)
-        line, start = found
-        try:
-            entry = json.loads(line[start:].rstrip(b","))
-        except ValueError:
-            entry = None
-        if not _well_formed(entry):
-            raise UnsafeContent(
-                f"the content index's entry for '{rel}' is damaged; "
-                "rebuild the index with: jupyter coursekit index"
-            )
         return entry
 
     def __contains__(self, rel: object) -> bool:
+        return isinstance(rel, str) and self._lookup(rel) is not None
+
+    def _lookup(self, rel: str) -> list | None:
         if self._parsed is not None:
-            return rel in self._parsed
-        return isinstance(rel, str) and self._line(rel) is not None
+            return self._parsed.get(rel)
+        if rel in self._found:  # a plan asks for a path two or three times
+            return self._found[rel]
+        value = self._listing.find(listing.entry_key(rel))
+        entry = None
+        if value is not None:
+            try:
+                entry = json.loads(value)
+            except ValueError:
+                entry = None
+            if not _well_formed(entry) or _not_plainly_inside(rel):
+                raise IndexUnusable(f"the content index's entry for '{rel}' cannot be used")
+        self._found[rel] = entry
+        return entry
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.parsed())
 
     def __len__(self) -> int:
-        return len(self._lines)
+        return self._listing.count() if self._parsed is None else len(self._parsed)
 
     def parsed(self) -> dict[str, list]:
         if self._parsed is None:
-            parsed = json.loads(b"{" + b"\n".join(self._lines) + b"}")
-            if not all(_well_formed(e) for e in parsed.values()):
-                raise UnsafeContent(
-                    "the content index is damaged; rebuild it with: jupyter coursekit index"
-                )
-            self._parsed = parsed
+            try:
+                parsed = self._listing.parsed()
+            except ValueError:
+                raise IndexUnusable("the content index's listing cannot be read") from None
+            self._parsed = checked_entries(parsed)
         return self._parsed
-
-
-def listing_lines(listing: bytes) -> list[bytes] | None:
-    """The entry lines of a listing written one entry per line (layout 3), else None."""
-    if listing == b"{}":
-        return []
-    if not (listing.startswith(b"{\n") and listing.endswith(b"\n}")):
-        return None
-    return listing[2:-2].split(b"\n")
-
-
-def listed_paths(lines: list[bytes]) -> list[str]:
-    """The paths named by some lines of a listing of layout 3."""
-    if not lines:
-        return []
-    return list(json.loads(b"{" + b",".join(line.rstrip(b",") for line in lines) + b"}"))
 
 
 class ListedFiles(Mapping[str, ContentFile]):
@@ -408,23 +440,6 @@ def sha256_of(files: Mapping[str, ContentFile], rel: str) -> str:
 _NOT_PLAINLY_INSIDE = re.compile(
     rf"^/|//|/$|^$|(^|/)\.\.?(/|$)|(^|/){re.escape(BOOKKEEPING)}(/|$)", re.MULTILINE
 )
-
-
-# The same, on the lines of a listing of layout 3 in which no name needed escaping: each
-# line is '"<path>":[...]', so a path starts after a line's quote and ends at the next.
-_RAW_NOT_PLAINLY_INSIDE = re.compile(
-    rb'^"(?:/|":|[^"\n]*//|[^"\n]*/":|(?:[^"\n]*/)?(?:\.\.?|'
-    + re.escape(BOOKKEEPING.encode())
-    + rb')(?:/|":))',
-    re.MULTILINE,
-)
-
-
-def _raw_not_plainly_inside(listing: bytes) -> bool:
-    suspect = any(
-        mark in listing for mark in (b'{\n"/', b'\n"/', b'"":', b'".', b"/.", b"//", b'/":')
-    )
-    return suspect and _RAW_NOT_PLAINLY_INSIDE.search(listing) is not None
 
 
 def _not_plainly_inside(paths: str) -> bool:

@@ -7,8 +7,8 @@
 - ``applied``: the digest of the content last applied in full, so a start with nothing new
   reads one small file instead of hashing the home; and the paths that seed left unlike
   the course (a file the student deleted or that stood in the way).
-- ``listings/``: the index listings (layout 3) of that content, by checksum: an update
-  compares them with the image's, line by line, to find what the course changed without
+- ``listings/``: the content indexes (layout 3) of that content, by checksum: an update
+  compares their segments with the image's to find what the course changed without
   parsing either (``changed_paths``).
 - ``bases/``: the notebooks given, by sha256, in one pack per seed (``bases.py``): the
   base of a three-way merge. Pruned to the versions the record still names.
@@ -23,7 +23,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -43,43 +42,20 @@ from .atomic import (
 )
 from .bases import MergeBases
 from .errors import UnsafePath
-from .index import listed_paths, listing_lines
+from .index import ContentIndex, read_header
 from .journal import append_journal, read_journal
+from .listing import Listing, StoredSegments, differing_lines, encode, keys_of
+from .record_entries import Given, RecordEntries, given_from
 
-RECORD_VERSION = 3
+__all__ = ["Bookkeeping", "Given", "Record", "wants_base"]
+
+RECORD_VERSION = 4
 # The whole record is rewritten once its journal holds this share of its entries (or
 # JOURNAL_MIN_ENTRIES, for a small module): reading a long journal would cost more than
 # the rewrites it saved.
 JOURNAL_SHARE = 0.5
 JOURNAL_MIN_ENTRIES = 256
 _CHECKSUM = re.compile(r"[0-9a-f]{64}")
-
-
-@dataclass(slots=True)
-class Given:
-    """What the student was given at one path. ``size``/``mtime_ns``/``ctime_ns`` are None
-    once the file on disk is known to differ from it (after a merge), so it is always hashed.
-
-    ctime is in the check because mtime can lie: an editor or ``touch -r`` can restore it,
-    and NFS clients may round it; ctime cannot be set by the student, so an edit that keeps
-    size and mtime still leads to a hash."""
-
-    sha256: str
-    size: int | None
-    mtime_ns: int | None
-    ctime_ns: int | None = None
-
-    def entry(self) -> list:
-        """As stored, in the record and its journal."""
-        return [self.sha256, self.size, self.mtime_ns, self.ctime_ns]
-
-    def matches(self, info: os.stat_result) -> bool:
-        return (
-            stat.S_ISREG(info.st_mode)
-            and self.size == info.st_size
-            and self.mtime_ns == info.st_mtime_ns
-            and self.ctime_ns == info.st_ctime_ns
-        )
 
 
 class Bookkeeping:
@@ -158,10 +134,10 @@ class Bookkeeping:
         # behind names an earlier save of the record, so the next seed looks at everything.
         write_bytes(self.applied_path, json.dumps(data).encode(), self.tmp, 0o600, sync=False)
 
-    def _keep_listings(self, listings: Sequence[tuple[str, bytes]]) -> list[str]:
-        """Write each (checksum, listing) not kept yet, drop those no longer wanted, and
-        return the checksums. Unsynced: one lost or torn fails its check when read, and
-        that seed compares everything instead."""
+    def _keep_listings(self, listings: Sequence[tuple[str, object]]) -> list[str]:
+        """Write each index (checksum, the file's bytes) not kept yet, drop those no
+        longer wanted, and return the checksums. Unsynced: one lost or torn fails its
+        checksum when read, and that seed compares everything instead."""
         wanted = [checksum for checksum, _ in listings]
         try:
             kept = {entry.name for entry in os.scandir(self.listings)}
@@ -169,60 +145,57 @@ class Bookkeeping:
             kept = set()
             if listings:
                 os.mkdir(self.listings, 0o700)
-        for checksum, listing in listings:
+        for checksum, data in listings:
             if checksum not in kept:
-                write_bytes(self.listings / checksum, listing, self.tmp, 0o600, sync=False)
+                write_bytes(self.listings / checksum, data, self.tmp, 0o600, sync=False)
         for name in kept.difference(wanted):
             with contextlib.suppress(OSError):
                 os.unlink(self.listings / name)
         return wanted
 
     def changed_paths(
-        self, listings: Sequence[tuple[str, str, list[bytes]]], layout: str, applied: dict
+        self, indexes: Sequence[tuple[str, ContentIndex]], layout: str, applied: dict
     ) -> set[str] | None:
         """The paths a seed must look at when the record is as applied (see
-        :meth:`record_as_applied`): those whose line in the image's listings (prefix,
-        checksum, lines per source) differs from the listings that seed applied, and
-        those it left unlike the course. Any other course file is still what the record
-        says the student was given, as the last seed left it. None when there is nothing
+        :meth:`record_as_applied`): those whose entry in the image's indexes (prefix and
+        index per source) differs from the indexes that seed applied, and those it left
+        unlike the course. Any other course file is still what the record says the
+        student was given, as the last seed left it. None when there is nothing
         trustworthy to compare with: then every file is looked at."""
         named, unsettled = applied.get("listings"), applied.get("unsettled")
         if (
             applied.get("layout") != layout
             or not isinstance(named, list)
-            or len(named) != len(listings)
+            or len(named) != len(indexes)
             or not isinstance(unsettled, list)
         ):
             return None
         paths = {rel for rel in unsettled if isinstance(rel, str)}
-        for (prefix, checksum, lines), old_checksum in zip(listings, named, strict=True):
-            if checksum == old_checksum:
+        for (prefix, index), old_checksum in zip(indexes, named, strict=True):
+            if index.checksum == old_checksum:
                 continue
-            old_lines = self._listing_lines(old_checksum)
-            if old_lines is None:
+            if not isinstance(old_checksum, str) or not _CHECKSUM.fullmatch(old_checksum):
+                return None  # the note is in the student's home: no path from it unchecked
+            try:
+                fd = os.open(self.listings / old_checksum, os.O_RDONLY | os.O_NOFOLLOW)
+            except OSError:
                 return None
             try:
-                differ = listed_paths(list(old_lines.symmetric_difference(lines)))
-            except ValueError:
+                found = read_header(fd)
+                if found is None or found[0].get("checksum") != old_checksum:
+                    raise ValueError("not the index it is named for")
+                old = StoredSegments(fd, found[1], found[0]["segments"])
+                differ = keys_of(differing_lines(old, index.listing))
+            except (OSError, ValueError):
+                # Torn by a power cut, say (it is not fsynced): compare everything, and
+                # write it again at the end of this seed.
+                with contextlib.suppress(OSError):
+                    os.unlink(self.listings / old_checksum)
                 return None
+            finally:
+                os.close(fd)
             paths.update(f"{prefix}{rel}" for rel in differ)
         return paths
-
-    def _listing_lines(self, checksum: object) -> set[bytes] | None:
-        if not isinstance(checksum, str) or not _CHECKSUM.fullmatch(checksum):
-            return None  # the note is in the student's home: never a path from it unchecked
-        path = self.listings / checksum
-        try:
-            with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as stream:
-                listing = stream.read()
-        except OSError:
-            return None
-        lines = listing_lines(listing)
-        if lines is None or hashlib.sha256(listing).hexdigest() != checksum:
-            with contextlib.suppress(OSError):
-                os.unlink(path)  # so the next complete seed writes it again
-            return None
-        return set(lines)
 
     def record_as_applied(self, applied: dict) -> bool:
         """True when the record is the one saved by the last seed that applied all of its
@@ -340,12 +313,39 @@ class Bookkeeping:
 @dataclass
 class AppliedListings:
     """What a complete seed applied, for the next one to compare with: each source's
-    listing (checksum, bytes), where the sources are (``Content.layout``), and the paths
-    left unlike the course."""
+    index (checksum, the file's bytes), where the sources are (``Content.layout``), and the
+    paths left unlike the course."""
 
-    listings: list[tuple[str, bytes]]
+    listings: list[tuple[str, object]]
     layout: str
     unsettled: list[str]
+
+
+_FILES_KEY = b',"files":'
+_BISECTABLE_HEAD = b'{"version":4,'
+
+
+def _entries_of(data: bytes) -> tuple[RecordEntries, object]:
+    """The entries of a record.json, and its id. Layout 4 is read a path at a time; any
+    other (or one with a name that needed escaping) is parsed in full."""
+    if data.startswith(_BISECTABLE_HEAD) and data.endswith(b"}"):
+        end = data.find(_FILES_KEY)
+        header = json.loads(data[:end] + b"}")
+        base = Listing(data, end + len(_FILES_KEY), len(data) - 1)
+        if base.bisectable():
+            return RecordEntries(base), header.get("id")
+    document = json.loads(data)
+    entries = document["files"]
+    if document.get("version") == 1:  # the first layout: a dict per file
+        files = {
+            rel: Given(e["sha256"], e.get("size"), e.get("mtime_ns"), e.get("ctime_ns"))
+            for rel, e in entries.items()
+        }
+    else:
+        files = {rel: given_from(e) for rel, e in entries.items()}
+        if not all(files.values()):
+            raise ValueError("an entry is not well formed")
+    return RecordEntries(parsed=files), document.get("id")
 
 
 def _file_stamp(info: os.stat_result | None) -> tuple[int, int, int, int]:
@@ -367,53 +367,48 @@ class Record:
 
     def __init__(self, book: Bookkeeping, files: dict[str, Given] | None = None) -> None:
         self.book = book
-        self.files = files or {}
+        self.files = RecordEntries(parsed=dict(files or {}))
         self._changed: set[str] = set(self.files)
         self._base_id: str | None = None  # the id of record.json as loaded or last written
         self._journal_entries = 0
         self._journal_intact = False  # until read: it may follow another record
+        self._older_layout = False  # written by an earlier coursekit: rewritten at the next save
 
     @classmethod
     def load(cls, book: Bookkeeping) -> Record:
         record = cls(book)
         try:
-            data = json.loads(book.record_path.read_bytes())
-            entries = data["files"]
-            if data.get("version") == 1:  # the first layout: a dict per file
-                files = {
-                    rel: Given(e["sha256"], e.get("size"), e.get("mtime_ns"), e.get("ctime_ns"))
-                    for rel, e in entries.items()
-                }
-            else:
-                files = {rel: Given(e[0], e[1], e[2], e[3]) for rel, e in entries.items()}
-        except FileNotFoundError:
-            return record
-        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            data = book.record_path.read_bytes()
+        except OSError:
+            return record  # none yet, or unreadable: as on a first run
+        try:
+            files, base_id = _entries_of(data)
+            record._older_layout = not data.startswith(_BISECTABLE_HEAD)
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             # A damaged record: start again as if on first run; files equal to the course are
             # adopted by hash, anything else is treated as the student's (nothing is lost).
             return record
         record.files = files
         record._changed = set()
-        base_id = data.get("id")
         if isinstance(base_id, str):  # a record from before the journal has none
             journal = read_journal(book.journal_path, base_id)
             for entry in journal.entries:
-                if len(entry) == 1:
-                    files.pop(entry[0], None)
-                else:
-                    files[entry[0]] = Given(*entry[1:])
+                files.replay(entry[0], Given(*entry[1:]) if len(entry) > 1 else None)
             record._base_id = base_id
             record._journal_entries = len(journal.entries)
             record._journal_intact = journal.intact
         return record
 
+    def named_bases(self) -> set[str]:
+        return {given.sha256 for given in self.files.values()}
+
     def save(self) -> None:
         # The bases first: the record never names a notebook whose base is still to come.
         self.book.bases_store.flush()
         long = self._journal_entries + len(self._changed) > max(
-            JOURNAL_MIN_ENTRIES, JOURNAL_SHARE * len(self.files)
+            JOURNAL_MIN_ENTRIES, JOURNAL_SHARE * self.files.approximate_len()
         )
-        if self._base_id is None or not self._journal_intact or long:
+        if self._base_id is None or not self._journal_intact or long or self._older_layout:
             self._rewrite()
         elif self._changed:
             entries = [
@@ -431,17 +426,16 @@ class Record:
         a kill in between names the old id, so it is ignored (its changes are in here)."""
         base_id = os.urandom(8).hex()
         # A list per file, not a dict: json's C encoder and decoder handle it at a fraction
-        # of the cost.
-        files = {rel: given.entry() for rel, given in self.files.items()}
-        text = json.dumps(
-            {"version": RECORD_VERSION, "id": base_id, "files": files}, separators=(",", ":")
-        )
-        write_bytes(self.book.record_path, text.encode(), self.book.tmp, 0o600)
+        # of the cost. One per line, sorted, "files" last: read a path at a time.
+        body, _ = encode({rel: given.entry() for rel, given in self.files.items()})
+        head = f'{{"version":{RECORD_VERSION},"id":"{base_id}"'.encode()
+        write_bytes(self.book.record_path, head + _FILES_KEY + body + b"}", self.book.tmp, 0o600)
         self._base_id = base_id
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.book.journal_path)
         self._journal_entries = 0
         self._journal_intact = True
+        self._older_layout = False
 
     def give(self, rel: str, sha: str, info: os.stat_result | None) -> None:
         if info is None:

@@ -16,7 +16,7 @@ from ..manifest import ContentSource, Module
 from . import fetch_archive, fetch_git
 from .atomic import safe_relative
 from .errors import SourceMissing
-from .index import INDEX_NAME, ContentFile, hash_tree, indexed_tree
+from .index import INDEX_NAME, ContentFile, ContentIndex, IndexUnusable, hash_tree, indexed_tree
 
 # Bump when the meaning of a digest changes, so every home reseeds once.
 ENGINE_VERSION = 1
@@ -48,12 +48,10 @@ class Content:
 
 @dataclass
 class SourceListing:
-    """One source's index listing (layout 3) as read, and where its files go."""
+    """One source's index (its listing of layout 3), and where its files go."""
 
     prefix: str
-    checksum: str
-    listing: bytes
-    lines: list[bytes]
+    index: ContentIndex
 
 
 def excluded(rel: str, patterns: tuple[str, ...]) -> bool:
@@ -118,27 +116,18 @@ def gather(module: Module, cache_dir: Path | str | None, walk: bool = False) -> 
             )
             content.complete = False
         tree = None if walk or source.kind != "directory" else indexed_tree(root)
+        try:
+            chosen = _placed(tree, target, source.exclude) if tree is not None else None
+        except IndexUnusable:  # found while reading every entry: walk instead
+            tree = chosen = None
         if tree is None:
             tree = hash_tree(root)
-        files = tree.files
+            chosen = _placed(tree, target, source.exclude)
         prefix = "" if target == PurePosixPath(".") else f"{target.as_posix()}/"
-        lines = tree.index.lines() if tree.index is not None else None
-        if lines is None or content.listings is None:
+        if tree.index is None or not tree.index.bisectable() or content.listings is None:
             content.listings = None
         else:
-            content.listings.append(
-                SourceListing(prefix, tree.index.checksum, tree.index.listing, lines)
-            )
-        # No name here starts with coursekit's own folder: a walk skips it, an index that
-        # names it is not used, and a target naming it was refused above.
-        if prefix or source.exclude:
-            chosen = {
-                f"{prefix}{rel}": file
-                for rel, file in files.items()
-                if not excluded(rel, source.exclude)
-            }
-        else:
-            chosen = files
+            content.listings.append(SourceListing(prefix, tree.index))
         if len(module.content) == 1:
             content.files = chosen  # as listed: its files are built only when asked for
         else:
@@ -154,6 +143,18 @@ def gather(module: Module, cache_dir: Path | str | None, walk: bool = False) -> 
     content.digest = hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()
     content.layout = hashlib.sha256(json.dumps(layout).encode()).hexdigest()
     return content
+
+
+def _placed(tree, target: PurePosixPath, exclude: tuple[str, ...]) -> Mapping[str, ContentFile]:
+    """The tree's files by their path in the module, without those excluded."""
+    prefix = "" if target == PurePosixPath(".") else f"{target.as_posix()}/"
+    # No name here starts with coursekit's own folder: a walk skips it, an index that
+    # names it is not used, and a target naming it was refused above.
+    if not prefix and not exclude:
+        return tree.files
+    return {
+        f"{prefix}{rel}": file for rel, file in tree.files.items() if not excluded(rel, exclude)
+    }
 
 
 def indexed_fingerprint(module: Module) -> str | None:
