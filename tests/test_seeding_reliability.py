@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coursekit.errors import CourseKitError
-from coursekit.seeding import atomic, seed_module
+from coursekit.seeding import atomic, listing, seed_module
 from coursekit.seeding import record as record_module
 
 from .test_seeding_rules import Course, notebook
@@ -257,6 +257,8 @@ def test_random_histories_never_lose_a_student_byte(tmp_path_factory, monkeypatc
     # histories then cross both ways of saving it, with crashes in between.
     monkeypatch.setattr(record_module, "JOURNAL_MIN_ENTRIES", 2)
     monkeypatch.setattr(record_module, "JOURNAL_SHARE", 0)
+    # Segments of two lines or so: an indexed update reads some, not all, of the index.
+    monkeypatch.setattr(listing, "SEGMENT_EVERY", 2)
     course = Course(tmp_path_factory.mktemp("prop"), indexed=indexed)
     for rel in FILES:
         course.write(rel, f"course {rel}")

@@ -247,3 +247,18 @@ def test_an_index_of_layout_3_naming_a_path_outside_is_not_used(tmp_path):
     assert report.added == ["a.txt"]
     assert (tmp_path / "outside.txt").read_text() == "not course content"
     assert sorted(p.name for p in (tmp_path / "m").iterdir()) == [".coursekit", "a.txt"]
+
+
+def test_a_file_the_student_changed_back_gets_the_update_it_missed(course):
+    """Changed by both, the file kept the student's version and the course's went beside
+    it. Once the student undoes their change, the next update gives the course's version,
+    with or without an index, though the course did not change that file again."""
+    original = course.mine("week-1/part-1.md").read_text()
+    course.mine("week-1/part-1.md").write_text("my notes\n")
+    course.write("week-1/part-1.md", "part 1, fixed\n")
+    assert [c["path"] for c in course.seed().conflicts] == ["week-1/part-1.md"]
+    course.mine("week-1/part-1.md").write_text(original)
+    course.write("week-0/part-0.md", "part 0, fixed\n")  # some other change
+    report = course.seed()
+    assert sorted(report.updated) == ["week-0/part-0.md", "week-1/part-1.md"]
+    assert course.mine("week-1/part-1.md").read_text() == "part 1, fixed\n"
