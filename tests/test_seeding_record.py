@@ -144,6 +144,7 @@ def test_a_save_appends_only_what_changed_to_the_journal(tmp_path):
 
 def test_a_long_journal_is_folded_into_the_record(tmp_path, monkeypatch):
     monkeypatch.setattr(record_module, "JOURNAL_MIN_ENTRIES", 10)
+    monkeypatch.setattr(record_module, "JOURNAL_SHARE", 0.5)
     book, files = _seeded_book(tmp_path, count=40)
     for round_no in range(5):  # 5 saves of 5 changes: past half of 40 entries at the fifth
         record = Record.load(book)
