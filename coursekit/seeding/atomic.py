@@ -166,22 +166,41 @@ def copy_file(
     fault_point(str(target))
     fd, tmp = _temp_in(tmp_dir)
     try:
-        with open(source, "rb") as src, os.fdopen(fd, "wb") as dst:
+        # Descriptors, not file objects: an update writes a few files, and building two
+        # buffered objects per file (each with its own fstat) was a good part of its cost.
+        src = os.open(source, os.O_RDONLY | os.O_CLOEXEC)
+        try:
             if known_sha256 is None:
-                digest = hashlib.sha256()
-                while chunk := src.read(CHUNK):
-                    digest.update(chunk)
-                    dst.write(chunk)
-                sha = digest.hexdigest()
+                sha = _copy_hashing(src, fd)
             else:
-                kernel_copy(src.fileno(), dst.fileno())
+                kernel_copy(src, fd)
                 sha = known_sha256
-            os.fchmod(dst.fileno(), mode)
+        finally:
+            os.close(src)
+        os.fchmod(fd, mode)
         _replace(tmp, target)
+        # The stat the record keeps is the file's once in place (a rename sets its ctime),
+        # taken from the descriptor: no second walk of the path. (Not where the module
+        # spans filesystems: _replace wrote another file there, and this one is gone.)
+        info = os.fstat(fd)
+        if info.st_nlink == 0:
+            info = os.lstat(target)
     except BaseException:
         _unlink_quietly(tmp)
         raise
-    return sha, os.lstat(target)
+    finally:
+        os.close(fd)
+    return sha, info
+
+
+def _copy_hashing(src: int, dst: int) -> str:
+    digest = hashlib.sha256()
+    while chunk := os.read(src, CHUNK):
+        digest.update(chunk)
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(dst, view) :]
+    return digest.hexdigest()
 
 
 def kernel_copy(src: int, dst: int, src_offset: int | None = None) -> None:

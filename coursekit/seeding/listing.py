@@ -14,7 +14,9 @@ escape could be written more than one way).
 
 A listing can also be cut into *segments*: runs of lines that end after a line whose path
 hashes to a multiple of ``SEGMENT_EVERY`` (content-defined, so a file added or changed
-changes only its own segment), each with the sha256 of its bytes. Two listings then differ
+changes only its own segment), each with a digest of its bytes. Eight lines on average: an
+update of 20 files reads about 20 segments of the old listing and of the new, and the
+header that lists them (250 for 2,000 files) is parsed whole. Two listings then differ
 only in the segments whose digests differ (:func:`differing_lines`).
 """
 
@@ -29,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-SEGMENT_EVERY = 32
+SEGMENT_EVERY = 8
 SEPARATOR = b",\n"
 
 
@@ -57,11 +59,17 @@ def encode(entries: dict[str, object], segmented: bool = False) -> tuple[bytes, 
     for n, (key, value) in enumerate(keyed):
         offset += len(key) + len(value)
         if zlib.crc32(key) % SEGMENT_EVERY == 0 or n == len(keyed) - 1:
-            digest = hashlib.sha256(memoryview(listing)[start:offset]).hexdigest()
+            digest = segment_digest(memoryview(listing)[start:offset])
             segments.append([start, offset, digest])
             start = offset + len(SEPARATOR)
         offset += len(SEPARATOR)
     return listing, segments
+
+
+def segment_digest(data: bytes | memoryview) -> str:
+    """What tells one segment from another: 128 bits of its sha256 (the index's checksum,
+    over everything, is what guards against damage)."""
+    return hashlib.sha256(data).hexdigest()[:32]
 
 
 def map_file(fd: int) -> mmap.mmap | bytes:
@@ -135,12 +143,6 @@ class Listing:
         start, end = self.start + segment[0], self.start + segment[1]
         return self.buf[start:end].split(SEPARATOR)
 
-    def segment_intact(self, segment: list) -> bool:
-        start, end = self.start + segment[0], self.start + segment[1]
-        if not (self.start < start <= end <= self.end):
-            return False
-        return hashlib.sha256(memoryview(self.buf)[start:end]).hexdigest() == segment[2]
-
 
 class Segmented(Protocol):
     segments: list[list]
@@ -162,7 +164,7 @@ class StoredSegments:
     def segment_lines(self, segment: list) -> list[bytes]:
         length = segment[1] - segment[0]
         data = os.pread(self.fd, length, self.start + segment[0]) if length > 0 else b""
-        if len(data) != length or hashlib.sha256(data).hexdigest() != segment[2]:
+        if len(data) != length or segment_digest(data) != segment[2]:
             raise ValueError("a stored listing segment does not match its digest")
         return data.split(SEPARATOR)
 
