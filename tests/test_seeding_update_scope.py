@@ -6,9 +6,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 
 import pytest
 
+from coursekit.errors import UnsafePath
 from coursekit.manifest import ContentSource, Module
 from coursekit.seeding import apply, build_index, seed_module
 from coursekit.seeding.listing import Listing
@@ -262,3 +264,22 @@ def test_a_file_the_student_changed_back_gets_the_update_it_missed(course):
     report = course.seed()
     assert sorted(report.updated) == ["week-0/part-0.md", "week-1/part-1.md"]
     assert course.mine("week-1/part-1.md").read_text() == "part 1, fixed\n"
+
+
+@pytest.mark.parametrize("folder", ["listings", "bases", "tmp"])
+def test_a_link_in_place_of_a_bookkeeping_folder_stops_the_seed_and_is_never_followed(
+    indexed, tmp_path, folder
+):
+    """The bookkeeping folder is in the student's home: a link put in place of one of its
+    folders would have the seed write where the link leads."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    place = indexed.workspace / ".coursekit" / folder
+    shutil.rmtree(place)
+    place.symlink_to(elsewhere)
+    indexed.write("week-2/part-2.md", "part 2, fixed\n")
+    with pytest.raises(UnsafePath, match="not a folder") as raised:
+        indexed.seed()
+    assert raised.value.code == "bookkeeping-blocked"
+    assert list(elsewhere.iterdir()) == []
+    assert indexed.mine("week-2/part-2.md").read_text() == "part 2, first version\n"

@@ -81,7 +81,7 @@ class Bookkeeping:
         self._bases: MergeBases | None = None
 
     def prepare(self) -> None:
-        for folder in (self.dir, self.tmp, self.bases, self.init):
+        for folder in (self.dir, self.tmp, self.bases, self.init, self.listings):
             info = lstat_or_none(folder)
             if info is None:
                 os.makedirs(folder, 0o700, exist_ok=True)
@@ -142,12 +142,7 @@ class Bookkeeping:
         longer wanted, and return the checksums. Unsynced: one lost or torn fails its
         checksum when read, and that seed compares everything instead."""
         wanted = [checksum for checksum, _ in listings]
-        try:
-            kept = {entry.name for entry in os.scandir(self.listings)}
-        except FileNotFoundError:
-            kept = set()
-            if listings:
-                os.mkdir(self.listings, 0o700)
+        kept = {entry.name for entry in os.scandir(self.listings)}  # a real folder: prepare()
         for checksum, data in listings:
             if checksum not in kept:
                 write_bytes(self.listings / checksum, data, self.tmp, 0o600, sync=False)
