@@ -70,3 +70,12 @@ def test_a_stored_segment_that_does_not_match_its_digest_is_refused(tmp_path):
             stored.segment_lines(segments[0])
     finally:
         os.close(fd)
+
+
+@given(files=entries)
+def test_the_segments_of_a_listing_tile_it_and_a_gap_is_found(files):
+    data, segments = listing.encode(files, segmented=True)
+    assert listing.tiles(segments, len(data))
+    if len(segments) > 1:
+        assert not listing.tiles(segments[:-1], len(data))
+        assert not listing.tiles([segments[0], *segments[2:]], len(data))

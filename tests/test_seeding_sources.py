@@ -341,12 +341,12 @@ def test_excluded_patterns_are_never_seeded(tmp_path):
     assert seed_module(m, tmp_path / "m", cache_dir=tmp_path / "c").added == ["a.py"]
 
 
-def rewrite_index(path, entries: dict) -> None:
+def rewrite_index(path, entries: dict, segmented: bool = True) -> None:
     """Write ``entries`` as the index at ``path``, in layout 3 with a checksum that
     matches: an index made by hand, not by ``jupyter coursekit index``."""
     from coursekit.seeding import listing
 
-    files, segments = listing.encode(entries, segmented=True)
+    files, segments = listing.encode(entries, segmented=segmented)
     digest = json.loads(path.read_text())["digest"]
     checksum = index._checksum(digest, segments, files)
     header = {"version": 3, "digest": digest, "checksum": checksum, "segments": segments}

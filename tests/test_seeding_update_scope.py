@@ -283,3 +283,15 @@ def test_a_link_in_place_of_a_bookkeeping_folder_stops_the_seed_and_is_never_fol
     assert raised.value.code == "bookkeeping-blocked"
     assert list(elsewhere.iterdir()) == []
     assert indexed.mine("week-2/part-2.md").read_text() == "part 2, first version\n"
+
+
+def test_an_index_without_segments_is_compared_in_full(indexed):
+    """Made by another tool, say: nothing tells which lines changed, so every entry is
+    compared with the record, and nothing the course changed is missed."""
+    indexed.indexed = False  # this test writes the index itself
+    indexed.write("week-2/part-2.md", "part 2, fixed\n")
+    indexed.write("week-9/new.md", "a new part\n")
+    entries = json.loads(build_index(indexed.content).read_text())["files"]
+    rewrite_index(indexed.content / ".coursekit-index.json", entries, segmented=False)
+    report = indexed.seed()
+    assert report.updated == ["week-2/part-2.md"] and report.added == ["week-9/new.md"]

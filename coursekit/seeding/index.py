@@ -190,6 +190,11 @@ class ContentIndex:
     def bisectable(self) -> bool:
         return self.version >= 3 and self.listing.bisectable()
 
+    def comparable(self) -> bool:
+        """Its segments can be compared with another index's (see ``listing.py``)."""
+        length = self.listing.end - self.listing.start
+        return self.bisectable() and listing.tiles(self.listing.segments, length)
+
     def _parsed(self) -> dict[str, list]:
         try:
             files = self.listing.parsed()

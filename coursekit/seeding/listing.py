@@ -3,10 +3,11 @@ the record's entries.
 
 One entry per line, ``"<path>":<value>``, lines sorted by their bytes and joined by ",\\n"
 between ``{\\n`` and ``\\n}`` (``{}`` when empty). It is still one JSON document, which a
-walk of every file parses at once. An update needs a handful of entries out of thousands:
-it maps the file (no copy, no page faults one by one: on a VM a fault in a new process
-cost 6-7 us, and parsing two 2,000-entry documents faulted in 700 pages) and finds each
-entry by bisecting the bytes.
+walk of every file parses at once. An update needs a handful of entries out of thousands,
+and finds each by bisecting the bytes. Parsing two 2,000-entry documents faulted in 700
+new pages, at 6-7 us a fault in a new process on a VM: the index, in the image, is mapped
+with its pages populated at once; the record, in the student's home, is read whole (a
+file there can be truncated under a mapping, and touching it then kills the process).
 
 Names are written as UTF-8, so a line has a backslash only where a name needed escaping;
 a listing with one anywhere is parsed in full instead (bisection compares bytes, and an
@@ -45,7 +46,7 @@ def entry_key(rel: str) -> bytes:
 
 def encode(entries: dict[str, object], segmented: bool = False) -> tuple[bytes, list[list]]:
     """The listing of ``entries`` and, if ``segmented``, its segments: [start, end,
-    sha256] each, offsets into the listing."""
+    digest] each, offsets into the listing."""
     keyed = sorted(
         (entry_key(rel), json.dumps(value, separators=(",", ":")).encode())
         for rel, value in entries.items()
@@ -90,10 +91,6 @@ class Listing:
     start: int
     end: int
     segments: list[list] = field(default_factory=list)
-
-    @property
-    def raw(self) -> memoryview:
-        return memoryview(self.buf)[self.start : self.end]
 
     def bisectable(self) -> bool:
         """Written one entry per line with no name escaped: entries can be found by bytes."""
@@ -167,6 +164,19 @@ class StoredSegments:
         if len(data) != length or segment_digest(data) != segment[2]:
             raise ValueError("a stored listing segment does not match its digest")
         return data.split(SEPARATOR)
+
+
+def tiles(segments: list[list], length: int) -> bool:
+    """The segments cover a listing of ``length`` bytes end to end, as :func:`encode` cuts
+    it: a line outside every segment would never be compared."""
+    if length == 2:
+        return not segments
+    at = 2
+    for start, end, _digest in segments:
+        if start != at or end < start:
+            return False
+        at = end + len(SEPARATOR)
+    return bool(segments) and at - len(SEPARATOR) == length - 2
 
 
 def differing_lines(old: Segmented, new: Segmented) -> set[bytes]:

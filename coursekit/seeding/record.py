@@ -44,7 +44,7 @@ from .bases import MergeBases
 from .errors import UnsafePath
 from .index import ContentIndex, read_header
 from .journal import append_journal, read_journal
-from .listing import Listing, StoredSegments, differing_lines, encode, keys_of
+from .listing import Listing, StoredSegments, differing_lines, encode, keys_of, tiles
 from .record_entries import Given, RecordEntries, given_from
 
 __all__ = ["Bookkeeping", "Given", "Record", "wants_base"]
@@ -182,7 +182,10 @@ class Bookkeeping:
                 found = read_header(fd)
                 if found is None or found[0].get("checksum") != old_checksum:
                     raise ValueError("not the index it is named for")
-                old = StoredSegments(fd, found[1], found[0]["segments"])
+                header, start = found
+                if not tiles(header["segments"], os.fstat(fd).st_size - 1 - start):
+                    raise ValueError("its segments do not cover its listing")
+                old = StoredSegments(fd, start, header["segments"])
                 differ = keys_of(differing_lines(old, index.listing))
             except (OSError, ValueError):
                 # Torn by a power cut, say (it is not fsynced): compare everything, and

@@ -124,7 +124,7 @@ def gather(module: Module, cache_dir: Path | str | None, walk: bool = False) -> 
             tree = hash_tree(root)
             chosen = _placed(tree, target, source.exclude)
         prefix = "" if target == PurePosixPath(".") else f"{target.as_posix()}/"
-        if tree.index is None or not tree.index.bisectable() or content.listings is None:
+        if tree.index is None or not tree.index.comparable() or content.listings is None:
             content.listings = None
         else:
             content.listings.append(SourceListing(prefix, tree.index))
