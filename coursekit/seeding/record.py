@@ -329,8 +329,8 @@ _BISECTABLE_HEAD = b'{"version":4,'
 def _entries_of(data: bytes) -> tuple[RecordEntries, object]:
     """The entries of a record.json, and its id. Layout 4 is read a path at a time; any
     other (or one with a name that needed escaping) is parsed in full."""
-    if data.startswith(_BISECTABLE_HEAD) and data.endswith(b"}"):
-        end = data.find(_FILES_KEY)
+    end = data.find(_FILES_KEY)
+    if data.startswith(_BISECTABLE_HEAD) and data.endswith(b"}") and end > 0:
         header = json.loads(data[:end] + b"}")
         base = Listing(data, end + len(_FILES_KEY), len(data) - 1)
         if base.bisectable():
