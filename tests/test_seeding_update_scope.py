@@ -295,3 +295,31 @@ def test_an_index_without_segments_is_compared_in_full(indexed):
     rewrite_index(indexed.content / ".coursekit-index.json", entries, segmented=False)
     report = indexed.seed()
     assert report.updated == ["week-2/part-2.md"] and report.added == ["week-9/new.md"]
+
+
+def test_a_home_seeded_by_the_coursekit_before_is_updated_and_brought_to_the_new_layout(
+    indexed,
+):
+    """An image with this coursekit starts on a home whose record (layout 3, one line) and
+    applied note (no listings) the previous one wrote: the first update compares every
+    entry, and leaves what the next update reads a path at a time."""
+    book = Bookkeeping(indexed.workspace)
+    whole = json.loads(book.record_path.read_text())
+    files = {rel: given.entry() for rel, given in Record.load(book).files.items()}
+    third = {"version": 3, "id": whole["id"], "files": files}
+    book.record_path.write_text(json.dumps(third, separators=(",", ":")))
+    applied = json.loads(book.applied_path.read_text())
+    for key in ("listings", "layout", "unsettled"):
+        del applied[key]
+    applied["record"] = book._record_stamp()  # as the previous coursekit stamped it
+    book.applied_path.write_text(json.dumps(applied))
+    shutil.rmtree(book.listings)
+    indexed.mine("week-1/part-1.md").write_text("my notes\n")
+    indexed.write("week-2/part-2.md", "part 2, fixed\n")
+    report = indexed.seed()
+    assert report.updated == ["week-2/part-2.md"]
+    assert indexed.mine("week-1/part-1.md").read_text() == "my notes\n"
+    assert book.record_path.read_bytes().startswith(b'{"version":4,')
+    assert len(list(book.listings.iterdir())) == 1
+    indexed.write("week-3/part-3.md", "part 3, fixed\n")
+    assert indexed.seed().updated == ["week-3/part-3.md"]
