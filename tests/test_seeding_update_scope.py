@@ -323,3 +323,23 @@ def test_a_home_seeded_by_the_coursekit_before_is_updated_and_brought_to_the_new
     assert len(list(book.listings.iterdir())) == 1
     indexed.write("week-3/part-3.md", "part 3, fixed\n")
     assert indexed.seed().updated == ["week-3/part-3.md"]
+
+
+def test_an_unusable_index_among_several_sources_is_walked(tmp_path):
+    notes, data = tmp_path / "notes", tmp_path / "data"
+    for folder in (notes, data):
+        folder.mkdir()
+        (folder / "a.txt").write_text(f"{folder.name} a\n")
+    (tmp_path / "outside.txt").write_text("not course content")
+    build_index(notes)
+    path = build_index(data)
+    entry = json.loads(path.read_text())["files"]["a.txt"]
+    rewrite_index(path, {"a.txt": entry, "../outside.txt": entry})
+    module = Module(
+        "TM351",
+        "25J",
+        content=(ContentSource("directory", str(notes)), ContentSource("directory", str(data))),
+    )
+    report = seed_module(module, tmp_path / "m", cache_dir=tmp_path / "c")
+    assert report.added == ["a.txt"] and report.errors == []
+    assert (tmp_path / "m" / "a.txt").read_text() == "data a\n"  # the later source wins

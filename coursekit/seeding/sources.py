@@ -16,7 +16,15 @@ from ..manifest import ContentSource, Module
 from . import fetch_archive, fetch_git
 from .atomic import safe_relative
 from .errors import SourceMissing
-from .index import INDEX_NAME, ContentFile, ContentIndex, IndexUnusable, hash_tree, indexed_tree
+from .index import (
+    INDEX_NAME,
+    ContentFile,
+    ContentIndex,
+    IndexUnusable,
+    Tree,
+    hash_tree,
+    indexed_tree,
+)
 
 # Bump when the meaning of a digest changes, so every home reseeds once.
 ENGINE_VERSION = 1
@@ -115,14 +123,16 @@ def gather(module: Module, cache_dir: Path | str | None, walk: bool = False) -> 
                 {"path": source.target, "code": "source-unreachable", "message": note}
             )
             content.complete = False
+        # Several sources are merged into one mapping, which reads every entry.
+        whole = len(module.content) > 1
         tree = None if walk or source.kind != "directory" else indexed_tree(root)
         try:
-            chosen = _placed(tree, target, source.exclude) if tree is not None else None
+            chosen = _placed(tree, target, source.exclude, whole) if tree is not None else None
         except IndexUnusable:  # found while reading every entry: walk instead
             tree = chosen = None
         if tree is None:
             tree = hash_tree(root)
-            chosen = _placed(tree, target, source.exclude)
+            chosen = _placed(tree, target, source.exclude, whole)
         prefix = "" if target == PurePosixPath(".") else f"{target.as_posix()}/"
         if tree.index is None or not tree.index.comparable() or content.listings is None:
             content.listings = None
@@ -145,13 +155,17 @@ def gather(module: Module, cache_dir: Path | str | None, walk: bool = False) -> 
     return content
 
 
-def _placed(tree, target: PurePosixPath, exclude: tuple[str, ...]) -> Mapping[str, ContentFile]:
-    """The tree's files by their path in the module, without those excluded."""
+def _placed(
+    tree: Tree, target: PurePosixPath, exclude: tuple[str, ...], whole: bool
+) -> Mapping[str, ContentFile]:
+    """The tree's files by their path in the module, without those excluded; read in
+    full when ``whole``, else, where nothing is renamed or left out, as listed (an entry
+    is read when asked for)."""
     prefix = "" if target == PurePosixPath(".") else f"{target.as_posix()}/"
     # No name here starts with coursekit's own folder: a walk skips it, an index that
     # names it is not used, and a target naming it was refused above.
     if not prefix and not exclude:
-        return tree.files
+        return dict(tree.files) if whole else tree.files
     return {
         f"{prefix}{rel}": file for rel, file in tree.files.items() if not excluded(rel, exclude)
     }
