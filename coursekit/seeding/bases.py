@@ -108,10 +108,10 @@ class MergeBases:
             self._added.add(sha)
 
     def _wanted(self, sha: str) -> bool:
-        # Once per seed, not once per base (the packs' indexes are read only to merge or
-        # prune). Taken from an index already read, a base is never written twice; else a
-        # version the packs hold already may be (a version brought back), and the next
-        # prune, which gathers packs, keeps one.
+        # The packs' indexes are not read for this (that was a parse of every pack's index
+        # at each update), only used once a merge or a prune has read them. So a version
+        # the packs already hold (one the course brought back) may be written again; the
+        # next prune, which gathers packs, keeps one copy.
         if sha in self._added or (self._index is not None and sha in self._index):
             return False
         return self._writer is None or sha not in self._writer
