@@ -79,3 +79,17 @@ def test_the_segments_of_a_listing_tile_it_and_a_gap_is_found(files):
     if len(segments) > 1:
         assert not listing.tiles(segments[:-1], len(data))
         assert not listing.tiles([segments[0], *segments[2:]], len(data))
+
+
+@given(
+    files=st.dictionaries(
+        names,
+        st.lists(st.one_of(st.integers(), st.none(), st.text(max_size=5)), min_size=1, max_size=4)
+        | st.lists(st.lists(st.integers(), max_size=2), max_size=2)
+        | st.integers(),
+        max_size=20,
+    )
+)
+def test_any_json_values_are_written_as_they_are(files):
+    data, _ = listing.encode(files)
+    assert json.loads(data) == files

@@ -20,6 +20,7 @@ from coursekit.seeding import (
     restore_original,
     seed_module,
 )
+from coursekit.seeding import index as content_index
 
 
 def notebook(*sources: str, outputs: dict[int, str] | None = None) -> str:
@@ -56,6 +57,9 @@ class Course:
 
     def seed(self, **kwargs):
         if self.indexed:
+            # An image build is a process of its own: no hash remembered from the last
+            # build (by size and mtime, which quick writes in a test may share).
+            content_index._hash_cache.clear()
             build_index(self.content)
         return seed_module(self.module, self.workspace, cache_dir=self.cache, **kwargs)
 
@@ -314,7 +318,9 @@ def test_an_update_keeps_a_dead_base_only_until_the_packs_grow_many(tmp_path):
     course.seed()
     bases = course.workspace / ".coursekit" / "bases"
     for version in range(1, 11):
-        course.write("nb.ipynb", notebook(f"v{version}", f"x = {version}"))
+        # Each version of another size: the image build hashes a file again when its size
+        # or mtime moved, and writes this quick may share an mtime.
+        course.write("nb.ipynb", notebook(f"v{version}", "x = " + "1" * version))
         assert course.seed().updated == ["nb.ipynb"]
         packs = list(bases.glob("*.pack"))
         assert len(packs) <= 8  # MAX_PACKS: past it, the next update gathers them

@@ -47,12 +47,9 @@ def entry_key(rel: str) -> bytes:
 def encode(entries: dict[str, object], segmented: bool = False) -> tuple[bytes, list[list]]:
     """The listing of ``entries`` and, if ``segmented``, its segments: [start, end,
     digest] each, offsets into the listing."""
-    keyed = sorted(
-        (entry_key(rel), json.dumps(value, separators=(",", ":")).encode())
-        for rel, value in entries.items()
-    )
-    if not keyed:
+    if not entries:
         return b"{}", []
+    keyed = sorted(zip(_keys(list(entries)), _values(list(entries.values())), strict=True))
     listing = b"{\n" + SEPARATOR.join(key + value for key, value in keyed) + b"\n}"
     if not segmented:
         return listing, []
@@ -65,6 +62,31 @@ def encode(entries: dict[str, object], segmented: bool = False) -> tuple[bytes, 
             start = offset + len(SEPARATOR)
         offset += len(SEPARATOR)
     return listing, segments
+
+
+def _keys(rels: list[str]) -> list[bytes]:
+    """:func:`entry_key` of each path, encoded in one call of json's C encoder (one call
+    per path was most of the time a first seed took to write its record). Split where
+    one string ends and the next begins: a quote inside a string is always escaped, so
+    '","' is found only there."""
+    try:
+        joined = json.dumps(rels, ensure_ascii=False, separators=(",", ":")).encode()
+    except UnicodeEncodeError:
+        return [entry_key(rel) for rel in rels]
+    return [b'"' + name + b'":' for name in joined[2:-2].split(b'","')]
+
+
+def _values(values: list) -> list[bytes]:
+    """Each value as compact JSON, in one call. The values of a listing are lists of
+    hashes and numbers, so '],[' is found between two of them and nowhere else; as every
+    boundary is one, a value that held one too would make a piece more, and is told by
+    the count."""
+    if all(type(v) is list and v for v in values):
+        joined = json.dumps(values, separators=(",", ":")).encode()
+        pieces = joined[2:-2].split(b"],[")
+        if len(pieces) == len(values):
+            return [b"[" + piece + b"]" for piece in pieces]
+    return [json.dumps(v, separators=(",", ":")).encode() for v in values]
 
 
 def segment_digest(data: bytes | memoryview) -> str:
