@@ -350,6 +350,4 @@ def rewrite_index(path, entries: dict, segmented: bool = True) -> None:
     digest = json.loads(path.read_text())["digest"]
     checksum = index._checksum(digest, segments, files)
     header = {"version": 3, "digest": digest, "checksum": checksum, "segments": segments}
-    path.write_bytes(
-        json.dumps(header, separators=(",", ":"))[:-1].encode() + b',"files":' + files + b"}"
-    )
+    path.write_bytes(listing.with_header(header, files))

@@ -149,11 +149,13 @@ def build_index(content_dir: Path) -> Path:
     checksum = _checksum(digest, segments, files_listing)
     # "files" last, so a reader can check the listing's bytes against the checksum without
     # rebuilding the canonical digest from 2,000 parsed entries (see read_index).
-    header = json.dumps(
-        {"version": INDEX_VERSION, "digest": digest, "checksum": checksum, "segments": segments},
-        separators=(",", ":"),
-    )
-    data = header[:-1].encode() + _FILES_KEY + files_listing + b"}"
+    header = {
+        "version": INDEX_VERSION,
+        "digest": digest,
+        "checksum": checksum,
+        "segments": segments,
+    }
+    data = listing.with_header(header, files_listing)
     target = content_dir / INDEX_NAME
     tmp = target.with_name(f".{INDEX_NAME}.tmp")
     tmp.write_bytes(data)
@@ -210,9 +212,6 @@ class ContentIndex:
         return files.parsed() if isinstance(files, SortedListing) else files
 
 
-_FILES_KEY = b',"files":'
-
-
 def read_index(root: Path) -> ContentIndex | None:
     """The index of ``root`` if there is one and it is intact (its listing's bytes match
     the checksum written with them)."""
@@ -231,12 +230,13 @@ def read_index_file(fd: int) -> ContentIndex | None:
     is taken over the mapping, and an update reads a few of its pages' lines."""
     try:
         data = listing.map_file(fd)
-        end = data.find(_FILES_KEY)
-        header = json.loads(data[:end] + b"}") if end > 0 else {}
+        found = listing.split_header(data)
+        if found is None:
+            return None
+        header, start = found
         version = header.get("version")
         if version not in READABLE_VERSIONS or data[-1:] != b"}":
             return None
-        start = end + len(_FILES_KEY)
         checksum, digest = header.get("checksum"), header["digest"]
         segments = header.get("segments", [])
         if not isinstance(digest, str) or not _well_formed_segments(segments):
@@ -248,8 +248,8 @@ def read_index_file(fd: int) -> ContentIndex | None:
             found_checksum = _checksum(digest, segments, listed)
         if found_checksum != checksum:
             return None
-        found = listing.Listing(data, start, len(data) - 1, segments)
-        return ContentIndex(found, digest, checksum, version)
+        files = listing.Listing(data, start, len(data) - 1, segments)
+        return ContentIndex(files, digest, checksum, version)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
@@ -259,19 +259,18 @@ def read_header(fd: int, limit: int = 1 << 24) -> tuple[dict, int] | None:
     data, size = b"", 1 << 15  # 250 segments for 2,000 files: 13 KB
     while True:
         data = os.pread(fd, size, 0)
-        end = data.find(_FILES_KEY)
-        if end > 0:
+        if data.find(listing.FILES_KEY) > 0:
             break
         if len(data) < size or size >= limit:
             return None
         size *= 4
     try:
-        header = json.loads(data[:end] + b"}")
+        found = listing.split_header(data)
     except ValueError:
         return None
-    if not isinstance(header, dict) or not _well_formed_segments(header.get("segments")):
+    if found is None or not _well_formed_segments(found[0].get("segments")):
         return None
-    return header, end + len(_FILES_KEY)
+    return found
 
 
 def _checksum(digest: str, segments: list, files_listing: bytes | memoryview) -> str:

@@ -34,6 +34,7 @@ from typing import Protocol
 
 SEGMENT_EVERY = 8
 SEPARATOR = b",\n"
+FILES_KEY = b',"files":'
 
 
 def entry_key(rel: str) -> bytes:
@@ -93,6 +94,24 @@ def segment_digest(data: bytes | memoryview) -> str:
     """What tells one segment from another: 128 bits of its sha256 (the index's checksum,
     over everything, is what guards against damage)."""
     return hashlib.sha256(data).hexdigest()[:32]
+
+
+def with_header(header: dict, files_listing: bytes) -> bytes:
+    """A document of the header's keys and, last, "files" holding the listing: a reader
+    finds the listing after the first ``FILES_KEY`` without parsing it (:func:`split_header`)."""
+    head = json.dumps(header, separators=(",", ":"))[:-1].encode()
+    return head + FILES_KEY + files_listing + b"}"
+
+
+def split_header(data: bytes | mmap.mmap) -> tuple[dict, int] | None:
+    """The keys before "files" of a document written by :func:`with_header`, and where its
+    listing starts; None when there is no such key or header (ValueError when the header
+    is not JSON)."""
+    end = data.find(FILES_KEY)
+    if end <= 0:
+        return None
+    header = json.loads(data[:end] + b"}")
+    return (header, end + len(FILES_KEY)) if isinstance(header, dict) else None
 
 
 def map_file(fd: int) -> mmap.mmap | bytes:

@@ -44,7 +44,16 @@ from .bases import MergeBases
 from .errors import UnsafePath
 from .index import ContentIndex, read_header
 from .journal import append_journal, read_journal
-from .listing import Listing, StoredSegments, differing_lines, encode, keys_of, tiles
+from .listing import (
+    Listing,
+    StoredSegments,
+    differing_lines,
+    encode,
+    keys_of,
+    split_header,
+    tiles,
+    with_header,
+)
 from .record_entries import Given, RecordEntries, given_from
 
 __all__ = ["Bookkeeping", "Given", "Record", "wants_base"]
@@ -322,17 +331,16 @@ class AppliedListings:
     unsettled: list[str]
 
 
-_FILES_KEY = b',"files":'
 _BISECTABLE_HEAD = b'{"version":4,'
 
 
 def _entries_of(data: bytes) -> tuple[RecordEntries, object]:
     """The entries of a record.json, and its id. Layout 4 is read a path at a time; any
     other (or one with a name that needed escaping) is parsed in full."""
-    end = data.find(_FILES_KEY)
-    if data.startswith(_BISECTABLE_HEAD) and data.endswith(b"}") and end > 0:
-        header = json.loads(data[:end] + b"}")
-        base = Listing(data, end + len(_FILES_KEY), len(data) - 1)
+    found = split_header(data) if data.startswith(_BISECTABLE_HEAD) else None
+    if found is not None and data.endswith(b"}"):
+        header, start = found
+        base = Listing(data, start, len(data) - 1)
         if base.bisectable():
             return RecordEntries(base), header.get("id")
     document = json.loads(data)
@@ -429,8 +437,8 @@ class Record:
         # A list per file, not a dict: json's C encoder and decoder handle it at a fraction
         # of the cost. One per line, sorted, "files" last: read a path at a time.
         body, _ = encode({rel: given.entry() for rel, given in self.files.items()})
-        head = f'{{"version":{RECORD_VERSION},"id":"{base_id}"'.encode()
-        write_bytes(self.book.record_path, head + _FILES_KEY + body + b"}", self.book.tmp, 0o600)
+        data = with_header({"version": RECORD_VERSION, "id": base_id}, body)
+        write_bytes(self.book.record_path, data, self.book.tmp, 0o600)
         self._base_id = base_id
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.book.journal_path)
