@@ -10,7 +10,7 @@ import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import { PLUGIN_ID, TRANSLATION_DOMAIN } from '../tokens';
+import { CommandIDs, PLUGIN_ID, TRANSLATION_DOMAIN } from '../tokens';
 import { addCommands, ICommandContext, openModule } from './commands';
 import { addLauncherCards } from './launcher';
 import { ModulesModel, startupModule } from './model';
@@ -19,6 +19,20 @@ import { ModulesPanel } from './panel';
 
 /** Where the Modules panel sits in the left area: after the file browser. */
 const PANEL_RANK = 150;
+
+/**
+ * Commands that move the file browser. A move counts from the moment one is run, not when
+ * its folder's listing arrives: the browser queues a later cd behind a pending one, so a
+ * startup cd issued meanwhile would land last and take the student away (an assignment
+ * fetched and shown while the module list was on its way, seen in CI).
+ */
+const NAVIGATING_COMMANDS = new Set([
+  'filebrowser:go-to-path',
+  'filebrowser:open-path',
+  'filebrowser:open',
+  'filebrowser:go-up',
+  CommandIDs.openModule
+]);
 
 export function activateModules(
   app: JupyterFrontEnd,
@@ -96,7 +110,16 @@ async function openModuleOnStart(
   const noteMove = () => {
     moved = true;
   };
+  const noteNavigation = (
+    _: unknown,
+    executed: { id: string; args: unknown }
+  ) => {
+    if (NAVIGATING_COMMANDS.has(executed.id)) {
+      moved = true;
+    }
+  };
   browser.model.pathChanged.connect(noteMove);
+  app.commands.commandExecuted.connect(noteNavigation);
   try {
     let enabled = true;
     if (settingRegistry) {
@@ -116,5 +139,6 @@ async function openModuleOnStart(
     }
   } finally {
     browser.model.pathChanged.disconnect(noteMove);
+    app.commands.commandExecuted.disconnect(noteNavigation);
   }
 }

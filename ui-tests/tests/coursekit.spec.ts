@@ -100,6 +100,43 @@ test.describe('Startup', () => {
     expect(await page.filebrowser.getCurrentDirectory()).toBe(tmpPath);
   });
 
+  test('a folder the student is on the way to when the module list arrives is kept', async ({
+    page,
+    tmpPath
+  }) => {
+    // The module list arrives while the browser still waits for the student's folder: the
+    // browser queues any later cd behind that one, so a startup cd would land last.
+    let modulesSent = false;
+    await page.route(
+      url => url.pathname.endsWith('/coursekit/api/modules'),
+      async route => {
+        await new Promise(resolve => setTimeout(resolve, 3000));
+        await route.continue();
+        modulesSent = true;
+      }
+    );
+    await page.route(
+      url =>
+        url.pathname.endsWith(`/api/contents/${tmpPath}`) &&
+        url.searchParams.get('content') === '1',
+      async route => {
+        await new Promise(resolve => setTimeout(resolve, 6000));
+        await route.continue();
+      }
+    );
+    await page.goto();
+    expect(modulesSent).toBe(false); // the student's move comes first
+    const moved = page.evaluate(
+      path =>
+        window.jupyterapp.commands.execute('filebrowser:go-to-path', { path }),
+      tmpPath
+    );
+    await expect.poll(() => modulesSent, { timeout: 10_000 }).toBe(true);
+    await moved;
+    await page.waitForTimeout(1500); // time for a startup step that should not come
+    expect(await page.filebrowser.getCurrentDirectory()).toBe(tmpPath);
+  });
+
   test('a /lab/tree/ address keeps its own folder', async ({
     page,
     tmpPath
