@@ -72,6 +72,7 @@ def test_a_stored_segment_that_does_not_match_its_digest_is_refused(tmp_path):
         os.close(fd)
 
 
+@settings(deadline=None)  # a first example can be slow on a busy machine (seen once)
 @given(files=entries)
 def test_the_segments_of_a_listing_tile_it_and_a_gap_is_found(files):
     data, segments = listing.encode(files, segmented=True)
@@ -81,6 +82,7 @@ def test_the_segments_of_a_listing_tile_it_and_a_gap_is_found(files):
         assert not listing.tiles([segments[0], *segments[2:]], len(data))
 
 
+@settings(deadline=None)
 @given(
     files=st.dictionaries(
         names,

@@ -4,6 +4,7 @@ last complete seed saved; after a seed that was stopped part-way, it looks at ev
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -12,7 +13,7 @@ import pytest
 
 from coursekit.errors import UnsafePath
 from coursekit.manifest import ContentSource, Module
-from coursekit.seeding import apply, build_index, seed_module
+from coursekit.seeding import apply, atomic, build_index, engine, seed_module
 from coursekit.seeding.listing import Listing
 from coursekit.seeding.record import Bookkeeping, Record
 
@@ -343,3 +344,85 @@ def test_an_unusable_index_among_several_sources_is_walked(tmp_path):
     report = seed_module(module, tmp_path / "m", cache_dir=tmp_path / "c")
     assert report.added == ["a.txt"] and report.errors == []
     assert (tmp_path / "m" / "a.txt").read_text() == "data a\n"  # the later source wins
+
+
+def test_an_update_frees_the_versions_it_replaced_once_it_has_reported(course, monkeypatch):
+    """Each replaced version gets a second name in tmp before the rename, so the rename does
+    not free its blocks; they are freed after the seed, and nothing is left behind."""
+    changed = ["week-0/part-0.md", "week-1/part-1.md"]
+    before = {rel: os.lstat(course.mine(rel)).st_ino for rel in changed}
+    for rel in changed:
+        course.write(rel, f"{rel}, fixed\n")
+    released: list[list[str]] = []
+    real_release = atomic.release
+
+    def noting(paths):
+        released.append([os.lstat(p).st_ino for p in paths])
+        real_release(paths)
+
+    monkeypatch.setattr(atomic, "release", noting)
+    monkeypatch.setattr(engine, "release", noting)
+    report = course.seed()
+    engine.wait_for_release()
+    assert sorted(report.updated) == changed
+    assert released == [[before[rel] for rel in sorted(changed)]]
+    for rel in changed:
+        assert course.mine(rel).read_text() == f"{rel}, fixed\n"
+        assert os.lstat(course.mine(rel)).st_ino != before[rel]
+    tmp = course.workspace / ".coursekit" / "tmp"
+    assert os.listdir(tmp) == []
+    # What the report says the bookkeeping takes does not count what was only passing.
+    assert report.bookkeeping_bytes == atomic.tree_size(course.workspace / ".coursekit")
+
+
+def test_an_update_where_no_second_name_can_be_made_replaces_in_one_step(course, monkeypatch):
+    def no_links(*args, **kwargs):
+        raise OSError(errno.EXDEV, "cross-device link")
+
+    monkeypatch.setattr(os, "link", no_links)
+    course.write("week-2/part-2.md", "part 2, fixed\n")
+    report = course.seed()
+    engine.wait_for_release()
+    assert report.updated == ["week-2/part-2.md"] and report.errors == []
+    assert course.mine("week-2/part-2.md").read_text() == "part 2, fixed\n"
+    assert os.listdir(course.workspace / ".coursekit" / "tmp") == []
+
+
+@pytest.mark.parametrize("when", ["between-the-name-and-the-rename", "before-the-release"])
+def test_a_seed_killed_with_versions_set_aside_leaves_the_module_whole(course, monkeypatch, when):
+    """Killed between a second name and its rename, or after the renames but before the
+    release: the module holds one whole version of each file, and the next seed clears tmp."""
+    changed = [f"week-{n % 3}/part-{n}.md" for n in range(6)]
+    for rel in changed:
+        course.write(rel, f"{rel}, fixed\n")
+    asides = 0
+    real_fault_point = atomic.fault_point
+
+    def killed_at_the_second_aside(what):
+        nonlocal asides
+        asides += what.endswith(".replaced")
+        if asides == 2:
+            raise KeyboardInterrupt
+        real_fault_point(what)
+
+    def killed(paths):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        if when == "before-the-release":
+            patched.setattr(engine, "_release_later", killed)
+        else:
+            patched.setattr(atomic, "fault_point", killed_at_the_second_aside)
+        with contextlib.suppress(KeyboardInterrupt):
+            course.seed()
+    tmp = course.workspace / ".coursekit" / "tmp"
+    left = [name for name in os.listdir(tmp) if name.endswith(".replaced")]
+    assert len(left) == (2 if when == "between-the-name-and-the-rename" else len(changed))
+    for n, rel in enumerate(changed):
+        assert course.mine(rel).read_text() in (f"{rel}, fixed\n", f"part {n}, first version\n")
+    report = course.seed()
+    engine.wait_for_release()
+    assert report.errors == []
+    for rel in changed:
+        assert course.mine(rel).read_text() == f"{rel}, fixed\n"
+    assert os.listdir(tmp) == []

@@ -418,12 +418,16 @@ def _update(ctx: Context, bench: _Bench, setup: _Setup, seeded: _Seeded) -> list
             note=(
                 f"median of {rounds}; {share:.1%} of a first seed made back to back with it "
                 f"(per round {', '.join(f'{x:.1%}' for x in shares)}); {changed_mib:.1f} MiB "
-                f"changed; cp -a of just those files over a copy of the course took "
+                f"changed; freeing the versions it replaced finished "
+                f"{median(s['released_after_seconds'] for s in seeds) * 1000:.1f} ms after the "
+                "seed returned; "
+                f"cp -a of just those files over a copy of the course took "
                 f"{median(overs) * 1000:.0f} ms; rebuilding the image's content index took "
                 f"{median(rebuilds):.2f} s"
             ),
             detail={
                 "update_seed_s": [s["seconds"] for s in seeds],
+                "released_after_update_s": [s["released_after_seconds"] for s in seeds],
                 "first_seed_beside_s": [f["seconds"] for f in firsts],
                 "shares": shares,
                 "cp_changed_over_copy_s": overs,

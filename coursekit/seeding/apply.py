@@ -64,6 +64,9 @@ class Applier:
         self.today = time.strftime("%Y%m%d")
         self.stamp = time.strftime("%Y%m%d-%H%M%S")
         self._saved_at = time.monotonic()
+        # The versions the updates replaced, set aside to be freed once the seed is done
+        # (atomic.release): freeing them inside each rename was most of an update's time.
+        self.replaced: list[str] = []
 
     def run(self, actions: list[Action]) -> bool:
         """Apply every action; True when all went through."""
@@ -167,6 +170,7 @@ class Applier:
             mode,
             self.book.tmp,
             known_sha256=action.course.sha256,
+            replaced=self.replaced if action.kind == "update" else None,
         )
         self._give(action, sha, info)
 

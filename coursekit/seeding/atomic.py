@@ -120,8 +120,10 @@ def _temp_in(tmp_dir: Path) -> tuple[int, str]:
             continue
 
 
-def _replace(tmp: str, target: Path) -> None:
+def _replace(tmp: str, target: Path, replaced: list[str] | None = None) -> None:
     fault_point(str(target))
+    if replaced is not None:
+        _set_aside(target, tmp, replaced)
     try:
         os.replace(tmp, target)
     except OSError as err:
@@ -143,6 +145,29 @@ def _replace(tmp: str, target: Path) -> None:
         os.unlink(tmp)
 
 
+def _set_aside(target: Path, tmp: str, replaced: list[str]) -> None:
+    """Give the version about to be replaced a second name in the tmp folder, so the
+    rename that replaces it does not free its blocks. Freeing a file's blocks was most of
+    an update's time (about 0.2 ms a file on ext4, measured); :func:`release` does it once
+    the seed has reported. A hard link, not a rename or an exchange: the path never goes
+    missing, a folder cannot be linked (one in the way stays where it is), and whatever a
+    killed seed leaves is a second name in tmp, which the next seed clears. Where no link
+    can be made (another filesystem, none allowed), the rename frees the blocks itself."""
+    aside = tmp[: -len(".tmp")] + ".replaced"
+    try:
+        os.link(target, aside, follow_symlinks=False)
+    except OSError:
+        return
+    replaced.append(aside)
+    fault_point(aside)
+
+
+def release(paths: list[str]) -> None:
+    """Drop the names :func:`_set_aside` gave the versions an update replaced."""
+    for path in paths:
+        _unlink_quietly(path)
+
+
 def _unlink_quietly(path: str) -> None:
     with contextlib.suppress(OSError):
         os.unlink(path)
@@ -155,12 +180,14 @@ def copy_file(
     mode: int,
     tmp_dir: Path,
     known_sha256: str | None = None,
+    replaced: list[str] | None = None,
 ) -> tuple[str, os.stat_result]:
     """Copy ``source`` to ``root/rel`` atomically; returns the sha256 of what was written and
     the target's stat (the record keeps both, to tell a student's later change cheaply).
 
     With ``known_sha256`` (from the content index, or a hash taken while gathering), the
     kernel copies the bytes and nothing is hashed twice: this is most of a first seed.
+    With ``replaced``, the version replaced is set aside there for :func:`release`.
     """
     target = ensure_parents(root, rel)
     fault_point(str(target))
@@ -178,7 +205,7 @@ def copy_file(
         finally:
             os.close(src)
         os.fchmod(fd, mode)
-        _replace(tmp, target)
+        _replace(tmp, target, replaced)
         # The stat the record keeps is the file's once in place (a rename sets its ctime),
         # taken from the descriptor: no second walk of the path. (Not where the module
         # spans filesystems: _replace wrote another file there, and this one is gone.)
@@ -281,9 +308,12 @@ def free_name(
     raise FileExistsError(errno.EEXIST, "no free name beside", str(root / rel))
 
 
-def tree_size(path: Path) -> int:
+def tree_size(path: Path, skip: Path | None = None) -> int:
+    """The space the files under ``path`` take, but for those under ``skip``."""
     total = 0
-    for folder, _dirs, files in os.walk(path):
+    for folder, dirs, files in os.walk(path):
+        if skip is not None:
+            dirs[:] = [d for d in dirs if os.path.join(folder, d) != os.fspath(skip)]
         for name in files:
             with contextlib.suppress(OSError):
                 total += os.lstat(os.path.join(folder, name)).st_blocks * 512

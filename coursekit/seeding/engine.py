@@ -12,6 +12,7 @@ import errno
 import json
 import os
 import stat
+import threading
 import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from .atomic import (
     hash_file,
     lstat_or_none,
     move_within,
+    release,
     safe_relative,
     tree_size,
     write_bytes,
@@ -90,6 +92,7 @@ def seed_module(
     """
     workspace = _ready_workspace(Path(workspace))
     report = SeedReport(module.id, started_at=time.time())
+    replaced: list[str] = []
     throttle = ProgressThrottle(module.id, progress)
     throttle.update(phase="fetching", force=True)
     book = Bookkeeping(workspace)
@@ -135,7 +138,9 @@ def seed_module(
                 content, actions, scope = _planned(
                     module, cache_dir, workspace, content, record, as_applied, scope
                 )
-                ready = Applier(workspace, book, record, report, throttle).run(actions)
+                applier = Applier(workspace, book, record, report, throttle)
+                ready = applier.run(actions)
+                replaced = applier.replaced
                 complete = content.complete and ready
                 ready = (
                     _finish(
@@ -154,7 +159,35 @@ def seed_module(
         report.finished_at = time.time()
         _save_report(book, report)
     throttle.update(phase="done", force=True)
+    _release_later(replaced)
     return report
+
+
+_releasing: list[threading.Thread] = []
+_releasing_lock = threading.Lock()
+
+
+def _release_later(paths: list[str]) -> None:
+    """Free the versions an update replaced, in a thread of its own: the seed has reported,
+    and the student need not wait while the filesystem frees their blocks. Not a daemon,
+    so a seed from the command line frees them before it exits; whatever a killed process
+    leaves in the tmp folder, the next seed clears under the lock."""
+    if not paths:
+        return
+    thread = threading.Thread(target=release, args=(paths,), name="coursekit-release")
+    with _releasing_lock:
+        _releasing.append(thread)
+    thread.start()
+
+
+def wait_for_release() -> None:
+    """Return once the versions replaced by this process's seeds are freed."""
+    while True:
+        with _releasing_lock:
+            if not _releasing:
+                return
+            thread = _releasing.pop()
+        thread.join()
 
 
 def _planned(
@@ -241,7 +274,7 @@ def _finish(
         # read anyway, or when the packs grow many, not at each update.
         if record.files.materialized or book.bases_store.too_many_packs():
             book.prune_bases(record.named_bases())
-        report.bookkeeping_bytes = tree_size(book.dir)
+        report.bookkeeping_bytes = tree_size(book.dir, skip=book.tmp)
         book.set_applied(digest, report.bookkeeping_bytes, quick, applied)
     except OSError as err:
         code = "disk-full" if err.errno in DISK_FULL else "write-failed"
