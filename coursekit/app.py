@@ -65,6 +65,15 @@ class CourseKit(ExtensionApp):
         does not count against the student's home quota.""",
     ).tag(config=True)
 
+    seed_copy_threads = Int(
+        2,
+        min=1,
+        help="""Threads that copy the folders a first seed adds. A copy is mostly the kernel's
+        work, so a second thread keeps a second core busy while the first is between files;
+        1 copies with the seeding thread alone (a node whose students all start at once
+        gains nothing from more).""",
+    ).tag(config=True)
+
     branding_file = Unicode(
         "",
         help="""The institution's branding file (branding, setting defaults, locks, extension
@@ -164,7 +173,9 @@ class CourseKit(ExtensionApp):
         self.modules = ModuleService(
             self.manifest_paths, home, self.enrolled_modules, self.workspace_template
         ).load()
-        self.seeding = SeedingService(self.modules, cache_dir=self.seed_cache_dir)
+        self.seeding = SeedingService(
+            self.modules, cache_dir=self.seed_cache_dir, copy_threads=self.seed_copy_threads
+        )
         self.runtime_policy = self._load_policy()
         self._register_webapps(home)
         self.idle = self._idle_service()

@@ -47,9 +47,12 @@ class SeedState:
 class SeedingService:
     """Runs the seeding engine for the student's modules and keeps their state."""
 
-    def __init__(self, modules: ModuleService, cache_dir: str | None = None) -> None:
+    def __init__(
+        self, modules: ModuleService, cache_dir: str | None = None, copy_threads: int = 2
+    ) -> None:
         self.modules = modules
         self.cache_dir = cache_dir
+        self.copy_threads = copy_threads
         self._states: dict[str, SeedState] = {}
         self._lock = threading.Lock()
         self._pending: dict[str, Future] = {}
@@ -133,7 +136,11 @@ class SeedingService:
 
         def work(progress):
             report = seed_module(
-                workspace.module, workspace.path, cache_dir=self.cache_dir, progress=progress
+                workspace.module,
+                workspace.path,
+                cache_dir=self.cache_dir,
+                progress=progress,
+                copy_threads=self.copy_threads,
             )
             return report.to_dict(), report
 
@@ -172,7 +179,11 @@ class SeedingService:
 
         def work(progress):
             return reset_module(
-                workspace.module, workspace.path, cache_dir=self.cache_dir, progress=progress
+                workspace.module,
+                workspace.path,
+                cache_dir=self.cache_dir,
+                progress=progress,
+                copy_threads=self.copy_threads,
             )
 
         backup = await self._in_worker(self._tracked, module_id, work)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from jupyter_core.application import JupyterApp
-from traitlets import Bool, List, Unicode, default
+from traitlets import Bool, Int, List, Unicode, default
 
 from . import __version__
 from .manifest import default_manifest_paths, load_course
@@ -148,6 +148,10 @@ class ListCommand(HomeCommand):
 
 class SeedCommand(HomeCommand):
     name = "coursekit-seed"
+    aliases = {**HomeCommand.aliases, "copy-threads": "SeedCommand.copy_threads"}
+    copy_threads = Int(
+        2, min=1, help="Threads that copy the folders a first seed adds (1: one file at a time)."
+    ).tag(config=True)
     description = """Seed every selected module's content into the student's home.
 
     jupyter coursekit seed [--manifest FILE]... [--home DIR] [--module CODE-PRESENTATION]... [--json]
@@ -174,7 +178,10 @@ class SeedCommand(HomeCommand):
                 continue
             try:
                 report = seed_module(
-                    workspace.module, workspace.path, progress=self._progress_bar()
+                    workspace.module,
+                    workspace.path,
+                    progress=self._progress_bar(),
+                    copy_threads=self.copy_threads,
                 )
             except CourseKitError as err:
                 self.fail(f"{workspace.module.id}: {err.message}")

@@ -64,3 +64,24 @@ def test_a_module_whose_folder_failed_cannot_be_seeded(course_dir, tmp_path):
         seeding.start("TM351-25J")
     assert caught.value.status == 409
     seeding.shutdown()
+
+
+def test_the_service_copies_with_the_threads_it_was_given(course_dir, tmp_path, monkeypatch):
+    from coursekit.seeding import apply
+
+    given: list[int] = []
+    real_add_folders = apply.add_folders
+
+    def noting(*args, **kwargs):
+        given.append(args[4])
+        return real_add_folders(*args, **kwargs)
+
+    monkeypatch.setattr(apply, "add_folders", noting)
+    home = tmp_path / "home"
+    home.mkdir()
+    seeding = SeedingService(ModuleService([str(course_dir)], home).load(), copy_threads=1)
+    try:
+        seeding.start("TM351-25J").result(timeout=60)
+    finally:
+        seeding.shutdown()
+    assert given == [1] and seeding.state("TM351-25J")["state"] == "done"

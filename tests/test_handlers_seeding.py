@@ -96,3 +96,9 @@ async def test_seed_of_an_unknown_module_is_a_404(jp_fetch):
     with pytest.raises(HTTPClientError) as caught:
         await call(jp_fetch, "XX999-25J", "seed", "POST", {})
     assert caught.value.code == 404
+
+
+async def test_the_server_copies_with_the_configured_threads(jp_serverapp):
+    coursekit = next(iter(jp_serverapp.extension_manager.extension_apps["coursekit"]))
+    assert coursekit.seed_copy_threads == 2  # the default: a second core while one waits
+    assert coursekit.seeding.copy_threads == coursekit.seed_copy_threads

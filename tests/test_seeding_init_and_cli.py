@@ -106,6 +106,18 @@ def test_cli_seed_json_reports_each_module_and_a_second_run_is_a_noop(tmp_path):
     assert again.returncode == 0 and again.stdout.strip() == "TM351-25J: up to date"
 
 
+def test_cli_seed_copies_with_the_threads_it_is_given(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    args = ["seed", "--manifest", str(EXAMPLE_COURSE), "--home", str(home)]
+    result = coursekit(*args, "--copy-threads=1")
+    assert result.returncode == 0, result.stderr
+    assert (home / "TM351-25J" / "README.md").exists()
+    refused = coursekit(*args, "--copy-threads=0")
+    assert refused.returncode != 0 and "copy_threads" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+
+
 def test_cli_seed_with_a_bad_manifest_fails_with_one_line(tmp_path):
     manifest = write_manifest(tmp_path, "modules:\n  - code: TM351\n    presentaton: 25J\n")
     result = coursekit("seed", "--manifest", str(manifest), "--home", str(tmp_path))

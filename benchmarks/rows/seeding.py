@@ -280,7 +280,7 @@ def _first_seed(ctx: Context, bench: _Bench, setup: _Setup) -> tuple[list[Figure
                 f"the round with the median ratio of {rounds} rounds after one not counted, "
                 f"each a seed and a copy back to back (ratios {', '.join(f'{r:.2f}' for r in ratios)}); cp -a then "
                 f"an fsync of every copied file takes {median(fsyncs) * 1000:,.0f} ms more; "
-                "the seed copies each new folder whole and packs the notebooks' merge bases "
+                "the seed copies each new folder whole, with two threads, and packs the notebooks' merge bases "
                 f"into one file; the content index (built once per image, "
                 f"{setup.index_seconds:.2f} s) saves hashing the source"
             ),

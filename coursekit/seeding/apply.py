@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import threading
 import time
 from pathlib import Path, PurePosixPath
 
@@ -25,7 +26,7 @@ from .atomic import (
 from .plan import Action
 from .record import Bookkeeping, Record, wants_base
 from .report import ProgressThrottle, SeedReport
-from .staged import FolderAppeared, StagedFile, add_folder
+from .staged import StagedFile, add_folders
 
 WRITES = ("add", "update", "beside", "merge", "remove")
 COPIES = ("add", "update", "beside", "merge")  # the actions that read the course's file
@@ -55,8 +56,10 @@ class Applier:
         record: Record,
         report: SeedReport,
         progress: ProgressThrottle,
+        threads: int = 1,
     ) -> None:
         self.root = root
+        self.threads = threads  # that copy new folders (staged.add_folders)
         self.book = book
         self.record = record
         self.report = report
@@ -116,37 +119,50 @@ class Applier:
         """Add each top-level folder the module does not have yet in one piece (see
         staged.py); returns the paths added. Any trouble leaves a folder's files to the
         file-by-file path, which reports it precisely."""
-        folders: dict[str, list[Action]] = {}
+        groups: dict[str, list[Action]] = {}
         for action in actions:
             if action.kind == "add" and "/" in action.rel:
-                folders.setdefault(action.rel.split("/", 1)[0], []).append(action)
-        added: set[str] = set()
-        by_rel = {a.rel: a for group in folders.values() for a in group}
-
-        def written_one(file: StagedFile, source: int) -> None:
-            course = by_rel[file.rel].course
-            if wants_base(course.location):
-                self.book.bases_store.add_open(course.sha256, source)
-            self.progress.advance(course.size, file.rel)
-
-        for top, group in folders.items():
-            if lstat_or_none(self.root / top) is not None:
-                continue
-            before = (self.progress.state.files_done, self.progress.state.bytes_done)
-            files = [
+                groups.setdefault(action.rel.split("/", 1)[0], []).append(action)
+        by_rel = {a.rel: a for group in groups.values() for a in group}
+        folders = {
+            top: [
                 StagedFile(a.rel, a.course.location, 0o755 if a.course.executable else 0o644)
                 for a in group
             ]
-            try:
-                written = add_folder(self.root, self.book.tmp, top, files, written_one)
-            except (FolderAppeared, OSError):
-                self.progress.update(files_done=before[0], bytes_done=before[1])
+            for top, group in groups.items()
+            if lstat_or_none(self.root / top) is None
+        }
+        # Called from the copying threads: one at a time, as the pack and the progress
+        # take one writer. What each folder advanced is undone if the folder is left out.
+        lock = threading.Lock()
+        advanced: dict[str, tuple[int, int]] = {}
+
+        def written_one(file: StagedFile, source: int) -> None:
+            course = by_rel[file.rel].course
+            top = file.rel.split("/", 1)[0]
+            with lock:
+                if wants_base(course.location):
+                    self.book.bases_store.add_open(course.sha256, source)
+                self.progress.advance(course.size, file.rel)
+                files, size = advanced.get(top, (0, 0))
+                advanced[top] = (files + 1, size + course.size)
+
+        added: set[str] = set()
+        outcomes = add_folders(self.root, self.book.tmp, folders, written_one, self.threads)
+        for top, outcome in outcomes:
+            if isinstance(outcome, Exception):
+                with lock:
+                    files, size = advanced.pop(top, (0, 0))
+                    state = self.progress.state
+                    self.progress.update(
+                        files_done=state.files_done - files, bytes_done=state.bytes_done - size
+                    )
                 continue
-            for rel, info in written.items():
+            for rel, info in outcome.items():
                 # The base, if it wants one, was kept while the file was open (written_one).
                 self.record.give(rel, by_rel[rel].course.sha256, info)
                 self.report.added.append(rel)
-            added.update(written)
+            added.update(outcome)
         return added
 
     def checkpoint(self) -> None:

@@ -83,8 +83,11 @@ def seed_module(
     cache_dir: Path | str | None = None,
     progress: Callable[[Progress], None] | None = None,
     lock_timeout: float = 60.0,
+    copy_threads: int = 2,
 ) -> SeedReport:
     """Bring ``workspace`` up to the module's content by the rules of issue 3.
+
+    ``copy_threads`` copy the folders a first seed adds (1: this thread alone).
 
     Raises a :class:`~coursekit.errors.CourseKitError` for bad input (a missing or unsafe
     source, a module folder that is a link) or when the lock cannot be had; problems with
@@ -138,7 +141,7 @@ def seed_module(
                 content, actions, scope = _planned(
                     module, cache_dir, workspace, content, record, as_applied, scope
                 )
-                applier = Applier(workspace, book, record, report, throttle)
+                applier = Applier(workspace, book, record, report, throttle, copy_threads)
                 ready = applier.run(actions)
                 replaced = applier.replaced
                 complete = content.complete and ready
@@ -341,6 +344,7 @@ def reset_module(
     *,
     cache_dir: Path | str | None = None,
     progress: Callable[[Progress], None] | None = None,
+    copy_threads: int = 2,
 ) -> tuple[Path, SeedReport]:
     """Move the whole module folder to ``<name>.backup-<stamp>`` beside it, then seed afresh.
 
@@ -364,4 +368,6 @@ def reset_module(
             if err.errno in (errno.EXDEV,):
                 raise WorkspaceError(f"cannot move {workspace} aside: {err.strerror}") from err
             raise
-    return backup, seed_module(module, workspace, cache_dir=cache_dir, progress=progress)
+    return backup, seed_module(
+        module, workspace, cache_dir=cache_dir, progress=progress, copy_threads=copy_threads
+    )
