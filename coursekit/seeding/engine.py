@@ -179,6 +179,8 @@ def _release_later(paths: list[str]) -> None:
         return
     thread = threading.Thread(target=release, args=(paths,), name="coursekit-release")
     with _releasing_lock:
+        # Only the ones still at work: a server that seeds all term keeps no list of all.
+        _releasing[:] = [t for t in _releasing if t.is_alive()]
         _releasing.append(thread)
     thread.start()
 
