@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coursekit.errors import CourseKitError
-from coursekit.seeding import atomic, listing, seed_module
+from coursekit.seeding import atomic, engine, listing, seed_module
 from coursekit.seeding import record as record_module
 
 from .test_seeding_rules import Course, notebook
@@ -177,6 +177,29 @@ def test_real_full_tmpfs_mid_seed(tmp_path):
         assert report.errors == []
         assert all((workspace / f"f{n}.bin").stat().st_size == 100_000 for n in range(6))
     finally:
+        subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_an_update_that_fits_file_by_file_fits_on_a_nearly_full_disk(tmp_path):
+    """The versions an update replaces are set aside until the seed is done; on a full disk
+    they are freed at once, so the update still goes through as when each was freed in turn."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)]).returncode:
+        pytest.fail("cannot mount a tmpfs here; run as root")
+    try:
+        course = Course(tmp_path)
+        for n in range(6):
+            course.write(f"f{n}.bin", "x" * 100_000)
+        workspace = mount / "TM351-25J"
+        assert seed_module(course.module, workspace, cache_dir=course.cache).errors == []
+        for n in range(6):
+            course.write(f"f{n}.bin", "y" * 100_000)
+        report = seed_module(course.module, workspace, cache_dir=course.cache)
+        assert report.errors == [] and len(report.updated) == 6
+        assert all((workspace / f"f{n}.bin").read_text() == "y" * 100_000 for n in range(6))
+    finally:
+        engine.wait_for_release()
         subprocess.run(["umount", str(mount)], check=True)
 
 

@@ -21,6 +21,7 @@ from .atomic import (
     hash_file,
     lstat_or_none,
     move_within,
+    release,
     write_bytes,
 )
 from .plan import Action
@@ -95,7 +96,7 @@ class Applier:
             if action.rel in added_whole:
                 continue
             try:
-                getattr(self, f"_{action.kind}")(action)
+                self._apply(action)
             except CourseKitError as err:
                 self.report.error(action.rel, err.code, err.message)
             except OSError as err:
@@ -106,6 +107,19 @@ class Applier:
             if time.monotonic() - self._saved_at > CHECKPOINT_SECONDS:
                 self.checkpoint()
         return not self.report.errors
+
+    def _apply(self, action: Action) -> None:
+        try:
+            getattr(self, f"_{action.kind}")(action)
+        except OSError as err:
+            # The versions set aside by earlier updates still hold their blocks: where the
+            # disk or the quota is full, free them now and try once more (an update that
+            # fits file by file must not fail for what it has not released yet).
+            if err.errno not in DISK_FULL or not self.replaced:
+                raise
+            release(self.replaced)
+            self.replaced.clear()
+            getattr(self, f"_{action.kind}")(action)
 
     def _write_failed(self, rel: str, err: OSError) -> bool:
         """Report a failed write at ``rel``; True when the disk is full (stop there)."""
