@@ -69,7 +69,7 @@ class Applier:
         self.stamp = time.strftime("%Y%m%d-%H%M%S")
         self._saved_at = time.monotonic()
         # The versions the updates replaced, set aside to be freed once the seed is done
-        # (atomic.release): freeing them inside each rename was most of an update's time.
+        # (atomic.release): freeing them inside each rename was a third of an update's time.
         self.replaced: list[str] = []
 
     def run(self, actions: list[Action]) -> bool:
