@@ -110,7 +110,7 @@ test.describe('Startup', () => {
     await page.route(
       url => url.pathname.endsWith('/coursekit/api/modules'),
       async route => {
-        await new Promise(resolve => setTimeout(resolve, 3000));
+        await new Promise(resolve => setTimeout(resolve, 4000));
         await route.continue();
         modulesSent = true;
       }
@@ -120,7 +120,7 @@ test.describe('Startup', () => {
         url.pathname.endsWith(`/api/contents/${tmpPath}`) &&
         url.searchParams.get('content') === '1',
       async route => {
-        await new Promise(resolve => setTimeout(resolve, 6000));
+        await new Promise(resolve => setTimeout(resolve, 8000));
         await route.continue();
       }
     );
