@@ -104,8 +104,6 @@ async function openModuleOnStart(
   loaded: Promise<void>
 ): Promise<void> {
   const { app, browser, model } = context;
-  // After the restored layout and the browser's own restored path, so ours wins over them.
-  await Promise.all([app.restored, browser.model.restored]);
   let moved = false;
   const noteMove = () => {
     moved = true;
@@ -118,9 +116,15 @@ async function openModuleOnStart(
       moved = true;
     }
   };
-  browser.model.pathChanged.connect(noteMove);
+  // Commands count from activation: one run before the layout is restored (an assignment
+  // fetched while a slow start still restores it, seen in CI) still moves the browser
+  // once it is restored, just ahead of the startup step below.
   app.commands.commandExecuted.connect(noteNavigation);
   try {
+    // After the restored layout and the browser's own restored path, so ours wins over
+    // them; path changes count only from then, as the restore itself makes one.
+    await Promise.all([app.restored, browser.model.restored]);
+    browser.model.pathChanged.connect(noteMove);
     let enabled = true;
     if (settingRegistry) {
       try {

@@ -1,4 +1,4 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
 import {
   courseSection,
@@ -71,6 +71,25 @@ test.describe('Modules panel', () => {
 test.describe('Startup', () => {
   test.use({ autoGoto: false });
 
+  /** Requests to ``match`` wait until ``open()``: the order of a slow start, on purpose. */
+  async function holdRequests(
+    page: IJupyterLabPageFixture,
+    match: (url: URL) => boolean
+  ): Promise<{ open: () => void; passed: () => boolean }> {
+    let open = () => undefined as void;
+    const opened = new Promise<void>(resolve => (open = resolve));
+    let passed = false;
+    await page.route(match, async route => {
+      await opened;
+      await route.fallback();
+      passed = true;
+    });
+    return { open, passed: () => passed };
+  }
+
+  const moduleList = (url: URL) =>
+    url.pathname.endsWith('/coursekit/api/modules');
+
   test('the only module is opened at startup', async ({ page }) => {
     await page.goto();
     await expect
@@ -82,20 +101,12 @@ test.describe('Startup', () => {
     page,
     tmpPath
   }) => {
-    // A slow start: the module list takes 4 s, and the student moves on meanwhile.
-    let sent = false;
-    await page.route(
-      url => url.pathname.endsWith('/coursekit/api/modules'),
-      async route => {
-        await new Promise(resolve => setTimeout(resolve, 4000));
-        await route.continue();
-        sent = true;
-      }
-    );
+    // A slow start: the module list is held back while the student moves on.
+    const modules = await holdRequests(page, moduleList);
     await page.goto();
     await page.filebrowser.openDirectory(tmpPath);
-    expect(sent).toBe(false); // the student's move came first
-    await expect.poll(() => sent, { timeout: 10_000 }).toBe(true);
+    modules.open();
+    await expect.poll(modules.passed).toBe(true);
     await page.waitForTimeout(1500); // time for a startup step that should not come
     expect(await page.filebrowser.getCurrentDirectory()).toBe(tmpPath);
   });
@@ -106,35 +117,67 @@ test.describe('Startup', () => {
   }) => {
     // The module list arrives while the browser still waits for the student's folder: the
     // browser queues any later cd behind that one, so a startup cd would land last.
-    let modulesSent = false;
-    await page.route(
-      url => url.pathname.endsWith('/coursekit/api/modules'),
-      async route => {
-        await new Promise(resolve => setTimeout(resolve, 4000));
-        await route.continue();
-        modulesSent = true;
-      }
-    );
-    await page.route(
+    const modules = await holdRequests(page, moduleList);
+    const listing = await holdRequests(
+      page,
       url =>
         url.pathname.endsWith(`/api/contents/${tmpPath}`) &&
-        url.searchParams.get('content') === '1',
-      async route => {
-        await new Promise(resolve => setTimeout(resolve, 8000));
-        await route.continue();
-      }
+        url.searchParams.get('content') === '1'
     );
     await page.goto();
-    expect(modulesSent).toBe(false); // the student's move comes first
     const moved = page.evaluate(
       path =>
         window.jupyterapp.commands.execute('filebrowser:go-to-path', { path }),
       tmpPath
     );
-    await expect.poll(() => modulesSent, { timeout: 10_000 }).toBe(true);
+    const modulesArrived = page.waitForResponse(response =>
+      moduleList(new URL(response.url()))
+    );
+    modules.open();
+    await modulesArrived;
+    await page.waitForTimeout(1000); // time for the startup step to queue its cd
+    listing.open();
     await moved;
     await page.waitForTimeout(1500); // time for a startup step that should not come
     expect(await page.filebrowser.getCurrentDirectory()).toBe(tmpPath);
+  });
+
+  test.describe('before the layout is restored', () => {
+    // Return from goto once the plugins are active, not once the layout is restored.
+    test.use({
+      waitForApplication: async ({}, use) => {
+        await use(async () => undefined);
+      }
+    });
+
+    test('a folder the student is sent to is kept', async ({
+      page,
+      tmpPath
+    }) => {
+      // A slow restore (the workspace is held back): the student fetches an assignment,
+      // and the browser is told to show its folder, while JupyterLab restores the layout.
+      const workspace = await holdRequests(page, url =>
+        url.pathname.includes('/api/workspaces')
+      );
+      await page.goto();
+      const restoredBeforeMove = await page.evaluate(async path => {
+        let restored = false;
+        void window.jupyterapp.restored.then(() => (restored = true));
+        await Promise.resolve(); // a restored app would have said so by now
+        void window.jupyterapp.commands.execute('filebrowser:go-to-path', {
+          path
+        });
+        return restored;
+      }, tmpPath);
+      expect(restoredBeforeMove).toBe(false); // the student's move comes first
+      workspace.open();
+      await page.evaluate(() => window.jupyterapp.restored);
+      await expect
+        .poll(() => page.filebrowser.getCurrentDirectory())
+        .toBe(tmpPath);
+      await page.waitForTimeout(1500); // time for a startup step that should not come
+      expect(await page.filebrowser.getCurrentDirectory()).toBe(tmpPath);
+    });
   });
 
   test('a /lab/tree/ address keeps its own folder', async ({
