@@ -79,6 +79,18 @@ class InitStep:
 
 
 @dataclass(frozen=True)
+class SharedFolder:
+    """A folder the platform mounts into every server, linked into the module directory.
+
+    Staff write it and students read it: the mount, not coursekit, makes it read-only.
+    """
+
+    name: str
+    path: str  # absolute, or starting with ${NAME}: expanded when the server starts
+    title: str = ""
+
+
+@dataclass(frozen=True)
 class Module:
     """One module presentation, as a manifest describes it."""
 
@@ -88,6 +100,7 @@ class Module:
     description: str = ""
     content: tuple[ContentSource, ...] = ()
     init: tuple[InitStep, ...] = ()
+    shared: tuple[SharedFolder, ...] = ()
     manifest: str = ""
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -411,6 +424,46 @@ def _content_problems(
     return problems
 
 
+def _shared_problems(
+    file: str, base: Path, module: dict, path: list, located: _Located
+) -> list[ManifestProblem]:
+    """A shared folder's name must be free in the module directory: not taken by another
+    shared folder, nor by the content (which would then be seeded through the link)."""
+    problems = []
+
+    def problem(message: str, at: list) -> None:
+        problems.append(ManifestProblem(file, located.line_of(at), _format_path(at), message))
+
+    seen: set[str] = set()
+    for index, entry in enumerate(module["shared"]):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str):
+            continue
+        at = [*path, index, "name"]
+        if name in seen:
+            problem(f"two shared folders are named '{name}': each needs a name of its own", at)
+        seen.add(name)
+        for c_index, source in enumerate(module.get("content") or []):
+            if _content_uses(base, source, name):
+                problem(
+                    f"the course content (content[{c_index}]) already has '{name}': "
+                    "give the shared folder a name the content does not use",
+                    at,
+                )
+    return problems
+
+
+def _content_uses(base: Path, entry: Any, name: str) -> bool:
+    """Whether a content entry delivers something called ``name`` at the module's top."""
+    if not isinstance(entry, dict):
+        return False
+    target = Path(str(entry.get("target", ".")))
+    if target.parts:
+        return target.parts[0] == name
+    source = entry.get("source")
+    return isinstance(source, str) and os.path.lexists(_resolve(base, source) / name)
+
+
 def _resolve(base: Path, location: str) -> Path:
     """Relative paths in a manifest are relative to the manifest's own folder."""
     path = Path(location).expanduser()
@@ -441,6 +494,10 @@ def _build_module(file: str, base: Path, raw: dict) -> Module:
         )
         for step in raw.get("init", [])
     )
+    shared = tuple(
+        SharedFolder(name=entry["name"], path=entry["path"], title=entry.get("title", ""))
+        for entry in raw.get("shared", [])
+    )
     return Module(
         code=raw["code"],
         presentation=raw["presentation"],
@@ -448,6 +505,7 @@ def _build_module(file: str, base: Path, raw: dict) -> Module:
         description=raw.get("description", ""),
         content=tuple(content),
         init=init,
+        shared=shared,
         manifest=file,
         raw=raw,
     )
@@ -488,6 +546,10 @@ def load_course(paths: Iterable[str]) -> Course:
                                 file, base, entry, ["modules", index, "content", c_index], located
                             )
                         )
+                if isinstance(raw.get("shared"), list):
+                    found.extend(
+                        _shared_problems(file, base, raw, ["modules", index, "shared"], located)
+                    )
         course.problems.extend(found)
         bad_modules = {
             p.path.split("]")[0] + "]"

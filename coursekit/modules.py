@@ -69,6 +69,7 @@ class ModuleService:
         if create:
             for workspace in self.workspaces:
                 ensure_workspace(workspace)
+                workspace.link_shared()
                 if workspace.error:
                     log.warning(
                         "coursekit: module %s: %s", workspace.module.id, workspace.error.message
@@ -85,8 +86,20 @@ class ModuleService:
             f"you are not enrolled on a module called {module_id!r}", code="module-not-found"
         )
 
+    def describe_module(self, module_id: str) -> dict:
+        """What ``GET /coursekit/api/modules/<id>`` answers (shared folders linked again)."""
+        workspace = self.workspace(module_id)
+        workspace.link_shared()
+        return workspace.to_dict(self.home)
+
     def describe(self) -> dict:
-        """What ``GET /coursekit/api/modules`` answers."""
+        """What ``GET /coursekit/api/modules`` answers.
+
+        The shared folders are linked again at each look (a few system calls each): one
+        mounted since the start, or a name the student has freed, shows up at the next.
+        """
+        for workspace in self.workspaces:
+            workspace.link_shared()
         return {
             "modules": [w.to_dict(self.home) for w in self.workspaces],
             "problems": [p.to_dict() for p in self.problems],

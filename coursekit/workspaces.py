@@ -8,11 +8,12 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UnsafePath, WorkspaceError
 from .manifest import Course, Module, parse_module_ids
+from .shared_folders import SharedLink, link_shared_folders
 
 DEFAULT_TEMPLATE = "{code}-{presentation}"
 
@@ -25,6 +26,12 @@ class Workspace:
     path: Path
     status: str = "pending"  # "ready" or "error" once ensure_workspace has run
     error: WorkspaceError | None = None
+    shared: list[SharedLink] = field(default_factory=list)
+
+    def link_shared(self) -> None:
+        """Link the module's shared folders into its directory, once that exists."""
+        if self.status == "ready" and self.module.shared:
+            self.shared = link_shared_folders(self.path, self.module.shared)
 
     def to_dict(self, home: Path) -> dict:
         return {
@@ -37,6 +44,7 @@ class Workspace:
             "path": self.path.relative_to(home).as_posix(),
             "status": self.status,
             "error": self.error.to_dict() if self.error else None,
+            "shared": [link.to_dict(home) for link in self.shared],
         }
 
 

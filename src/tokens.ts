@@ -118,6 +118,24 @@ export interface IModule {
   status: 'pending' | 'ready' | 'error';
   error: IErrorBody | null;
   seed?: ISeedState | null;
+  /** Course shared folders linked into the module folder (absent from older servers). */
+  shared?: ISharedFolder[];
+}
+
+/** A course shared folder: mounted by the platform, linked into the module folder. */
+export interface ISharedFolder {
+  name: string;
+  title: string;
+  /** The link, relative to the server root (the home). */
+  path: string;
+  /** Where the folder is mounted; null if its path names an unset variable. */
+  target: string | null;
+  /** unavailable: not mounted here; blocked: a file of the student's has the name. */
+  status: 'ready' | 'unavailable' | 'blocked';
+  /** Whether this server may write to it: staff's may, students' may not. */
+  writable: boolean;
+  /** Why it is not ready; empty when it is. */
+  message: string;
 }
 
 /** A located mistake in a course manifest. */

@@ -34,9 +34,9 @@ def test_demo_serves_the_example_module_in_a_throwaway_home():
         start_new_session=True,
     )
     try:
-        url = home = None
+        url = home = shared = None
         deadline = time.monotonic() + 90
-        while url is None or home is None:
+        while url is None or home is None or shared is None:
             assert time.monotonic() < deadline, "the demo printed no URL"
             line = demo.stdout.readline()
             assert line or demo.poll() is None, "the demo exited early"
@@ -44,6 +44,8 @@ def test_demo_serves_the_example_module_in_a_throwaway_home():
                 url = match.group(1)
             if match := re.search(r"home:\s+(\S+)", line):
                 home = match.group(1)
+            if match := re.search(r"shared folder volume:\s+(\S+)", line):
+                shared = match.group(1)
         token = url.split("token=")[1]
         api = f"http://127.0.0.1:{port}/coursekit/api/modules"
         while True:
@@ -56,6 +58,10 @@ def test_demo_serves_the_example_module_in_a_throwaway_home():
                 time.sleep(0.2)
         assert [m["id"] for m in body["modules"]] == ["TM351-25J"]
         assert body["modules"][0]["status"] == "ready"
+        # The course shared folder, from the demo's stand-in for the platform's volume.
+        [folder] = body["modules"][0]["shared"]
+        assert folder["status"] == "ready", folder
+        assert os.path.isfile(os.path.join(home, "TM351-25J", "shared", "README.md"))
         assert os.path.isdir(os.path.join(home, "TM351-25J"))
         # The real server queues the seed once it is up: the course arrives by itself.
         readme = os.path.join(home, "TM351-25J", "notebooks", "01-getting-started.ipynb")
@@ -66,5 +72,7 @@ def test_demo_serves_the_example_module_in_a_throwaway_home():
     finally:
         os.killpg(demo.pid, signal.SIGTERM)
         demo.wait(timeout=30)
-        if home:
-            shutil.rmtree(home, ignore_errors=True)
+        for folder in (home, shared):
+            if folder:
+                subprocess.run(["chmod", "-R", "u+w", folder], check=False)
+                shutil.rmtree(folder, ignore_errors=True)

@@ -176,6 +176,14 @@ def test_student_lands_in_their_module_through_the_proxy(hub, student1):
     assert [m["id"] for m in modules] == [MODULE]
     assert modules[0]["status"] == "ready"
     assert (hub.state / "homes" / "student1" / MODULE).is_dir()
+    # The course shared folder: the hub's stand-in volume, linked into the module folder.
+    [shared] = modules[0]["shared"]
+    assert shared["status"] == "ready", shared
+    assert shared["target"] == str(hub.state / "shared" / MODULE)
+    readme = student1.get(
+        f"{hub.url}/user/student1/api/contents/{MODULE}/shared/README.md", timeout=10
+    )
+    assert readme.status_code == 200 and "shared folder" in readme.json()["content"]
 
 
 def test_login_and_spawn_pages_carry_the_institutions_branding(hub, student1):

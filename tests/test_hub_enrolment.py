@@ -22,6 +22,7 @@ from coursekit_hub import (  # noqa: E402
     make_profile_list,
     profiles_for_groups,
     with_init_environment,
+    with_mounts_writable,
 )
 
 PROFILES = [
@@ -138,6 +139,39 @@ def test_spawn_hook_tells_the_seeding_init_container_but_no_other():
 def test_init_environment_keeps_kubespawners_dict_form():
     result = with_init_environment({"01": {"name": "coursekit-seed"}}, {"A": "1"})
     assert result == {"01": {"name": "coursekit-seed", "env": [{"name": "A", "value": "1"}]}}
+
+
+SHARED_MOUNTS = [
+    {"name": "volume-s", "mountPath": "/home/jovyan"},
+    {"name": "coursekit-shared", "mountPath": "/srv/coursekit/shared", "readOnly": True},
+]
+
+
+@pytest.mark.parametrize(
+    ("groups", "writable"),
+    [
+        (["TM351-25J"], False),  # a student
+        (["M269-25J", "M269-25J-instructors", "TM351-25J"], False),  # teaches another module
+        (["TM351-25J", "TM351-25J-instructors"], True),
+    ],
+)
+def test_only_the_presentations_instructors_get_its_shared_folders_writable(groups, writable):
+    spawner = spawner_for(groups)
+    spawner.volume_mounts = [dict(m) for m in SHARED_MOUNTS]
+    hook = make_pre_spawn_hook(shared_mounts={"coursekit-shared": "TM351-25J"})
+    asyncio.run(hook(spawner))
+    home, shared = spawner.volume_mounts
+    assert shared["readOnly"] is (not writable)
+    assert home == SHARED_MOUNTS[0]
+    assert SHARED_MOUNTS[1]["readOnly"] is True  # the hub-wide list is not changed
+
+
+def test_writable_mounts_keep_kubespawners_dict_form():
+    mounts = {"01": {"name": "coursekit-shared", "readOnly": True}, "02": {"name": "other"}}
+    assert with_mounts_writable(mounts, ["coursekit-shared"]) == {
+        "01": {"name": "coursekit-shared", "readOnly": False},
+        "02": {"name": "other"},
+    }
 
 
 def test_students_see_only_their_presentations_profiles():

@@ -104,6 +104,12 @@ def run_extra_config(values: dict) -> Config:
     c.JupyterHub.hub_bind_url = "http://:8081"
     if get_config("singleuser.extraEnv") is not None:
         c.KubeSpawner.environment = get_config("singleuser.extraEnv")
+    # The home's mount, then singleuser.storage.extraVolumeMounts (list or dict form).
+    c.KubeSpawner.volume_mounts = [{"name": "volume-{username}", "mountPath": "/home/jovyan"}]
+    extra_mounts = get_config("singleuser.storage.extraVolumeMounts", [])
+    if isinstance(extra_mounts, dict):
+        extra_mounts = [{"name": key, **mount} for key, mount in extra_mounts.items()]
+    c.KubeSpawner.volume_mounts.extend(extra_mounts)
     c.JupyterHub.services = []
     c.JupyterHub.load_roles = []
     if get_config("cull.enabled", False):
@@ -139,12 +145,13 @@ def resolved(value, initial):
     return value.get_value(initial) if isinstance(value, LazyConfigValue) else value
 
 
-def spawner_for(name: str, groups: list[str], init_containers: list | None = None):
+def spawner_for(name: str, groups: list[str], init_containers: list | None = None, c=None):
     return SimpleNamespace(
         user=SimpleNamespace(name=name, groups=[SimpleNamespace(name=g) for g in groups]),
         environment={},
         args=[],
         init_containers=init_containers or [],
+        volume_mounts=copy.deepcopy(c.KubeSpawner.volume_mounts) if c else [],
     )
 
 
@@ -304,6 +311,24 @@ def test_extra_config_passes_enrolment_and_cull_timeout_to_server_and_seed(merge
     assert spawner.environment["COURSEKIT_CULL_TIMEOUT"] == str(merged["cull"]["timeout"])
     seed_env = {e["name"]: e["value"] for e in spawner.init_containers[0]["env"]}
     assert seed_env["COURSEKIT_MODULES"] == "TM351-25J"
+
+
+def test_shared_folders_are_read_only_but_for_the_presentations_instructors(merged):
+    c = run_extra_config(merged)
+    shared_root = merged["singleuser"]["extraEnv"]["COURSEKIT_SHARED_ROOT"]
+    mounts = {m["mountPath"]: m for m in c.KubeSpawner.volume_mounts}
+    assert mounts[shared_root]["readOnly"] is True
+    claims = {v["name"]: v for v in merged["singleuser"]["storage"]["extraVolumes"]}
+    assert claims[mounts[shared_root]["name"]]["persistentVolumeClaim"]["claimName"]
+
+    def shared_mount(groups):
+        spawner = spawner_for("u", groups, c=c)
+        asyncio.run(c.KubeSpawner.pre_spawn_hook(spawner))
+        return next(m for m in spawner.volume_mounts if m["mountPath"] == shared_root)
+
+    assert shared_mount(["TM351-25J"])["readOnly"] is True
+    assert shared_mount(["TM351-25J-instructors"])["readOnly"] is False
+    assert mounts[shared_root]["readOnly"] is True  # the next student's is still read-only
 
 
 def test_extra_config_refuses_a_user_of_another_presentation(merged):

@@ -30,6 +30,6 @@ class ModuleHandler(ModulesHandler):
     @web.authenticated
     @authorized
     async def get(self, module_id: str) -> None:
-        payload = self.modules.workspace(module_id).to_dict(self.modules.home)
+        payload = self.modules.describe_module(module_id)
         payload["seed"] = self.seeding.state(module_id)
         self.finish_json(payload)

@@ -101,6 +101,7 @@ def make_pre_spawn_hook(
     offered: Iterable[str] | None = None,
     environment: Mapping[str, str] | None = None,
     then: Callable[[Any], Any] | None = None,
+    shared_mounts: Mapping[str, str] | None = None,
 ) -> Callable[[Any], Any]:
     """A ``Spawner.pre_spawn_hook`` that passes the user's enrolment to their server.
 
@@ -112,9 +113,15 @@ def make_pre_spawn_hook(
     exactly the student's modules. Refuses to start a server for a user with no module
     here: without this a KubeSpawner with an empty profile list would start its default
     image. ``then`` chains an existing hook.
+
+    ``shared_mounts`` maps the name of a volume mount of course shared folders (mounted
+    ``readOnly`` for everyone) to the presentation whose instructors may write to it: their
+    servers get that mount writable (``with_mounts_writable``). Every server runs as the
+    same uid, so the mount is what keeps students from writing.
     """
     offered = None if offered is None else list(offered)
     extra = dict(environment or {})
+    shared = dict(shared_mounts or {})
 
     async def pre_spawn_hook(spawner: Any) -> None:
         enrolment = enrolment_from_groups(group_names(spawner), offered)
@@ -124,6 +131,9 @@ def make_pre_spawn_hook(
         spawner.environment = {**spawner.environment, **env}
         if enrolment.role == "student":
             spawner.args = with_instructor_tools_off(spawner.args)
+        writable = [name for name, module_id in shared.items() if module_id in enrolment.teaches]
+        if writable:
+            spawner.volume_mounts = with_mounts_writable(spawner.volume_mounts, writable)
         init_containers = getattr(spawner, "init_containers", None)
         if init_containers:
             spawner.init_containers = with_init_environment(init_containers, env)
@@ -172,6 +182,21 @@ def with_init_environment(
     if isinstance(init_containers, dict):
         return {key: add(c) for key, c in init_containers.items()}
     return [add(c) for c in init_containers]
+
+
+def with_mounts_writable(
+    volume_mounts: list[dict] | dict[str, dict], names: Iterable[str]
+) -> list[dict] | dict[str, dict]:
+    """A copy of KubeSpawner's ``volume_mounts`` (list or dict form) with the mounts called
+    ``names`` writable: a course shared folder, for the presentation's instructors."""
+    wanted = set(names)
+
+    def writable(mount: dict) -> dict:
+        return {**mount, "readOnly": False} if mount.get("name") in wanted else mount
+
+    if isinstance(volume_mounts, dict):
+        return {key: writable(mount) for key, mount in volume_mounts.items()}
+    return [writable(mount) for mount in volume_mounts]
 
 
 def profiles_for_groups(

@@ -26,6 +26,8 @@ scripts/hub and the end-to-end test start the same file:
   COURSEKIT_HUB_BRANDING       the institution's branding for the login and spawn pages
                                (default: this repo's images/example-branding/branding.yaml)
 
+The course shared folder's volume is the state folder's shared/ (from the example at first).
+
 Start it with: jupyterhub -f images/hub/jupyterhub_config.py (scripts/hub does this).
 """
 
@@ -132,6 +134,15 @@ manifest = os.environ.get("COURSEKIT_MANIFEST") or (
 )
 if manifest:
     environment["COURSEKIT_MANIFEST"] = manifest
+# The course shared folder's volume (a manifest's `shared:`), filled from the example once.
+# Every local server runs as this machine's user, so here everyone may write to it; on
+# Kubernetes students' servers mount it read-only (values.yaml).
+shared_root = state / "shared"
+example_shared = example_course / "shared"
+if not shared_root.exists() and example_shared.is_dir():
+    shutil.copytree(example_shared, shared_root)
+shared_root.mkdir(exist_ok=True)
+environment["COURSEKIT_SHARED_ROOT"] = str(shared_root)
 c.Spawner.environment = environment
 c.Spawner.pre_spawn_hook = coursekit_hub.make_pre_spawn_hook(presentations)
 

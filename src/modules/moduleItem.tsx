@@ -14,6 +14,7 @@ import {
   reportItems,
   summarizeReport
 } from './report';
+import { SharedFolders } from './sharedFolders';
 
 /** Items shown before "Show all": conflicts come first, so they are always visible. */
 const FIRST_ITEMS = 5;
@@ -73,6 +74,13 @@ export function ModuleItem(props: IModuleItemProps): JSX.Element {
         <div className="jp-coursekit-error" role="alert">
           {actionError}
         </div>
+      )}
+      {ready && (
+        <SharedFolders
+          folders={module.shared ?? []}
+          commands={commands}
+          trans={trans}
+        />
       )}
       {ready &&
         (sections ?? []).map(section => (

@@ -1,7 +1,9 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import * as path from 'path';
 
 import {
   courseSection,
+  DOCS_IMAGES,
   MODULE_ID,
   MODULE_TITLE,
   openModulesPanel
@@ -65,6 +67,61 @@ test.describe('Modules panel', () => {
     await expect
       .poll(() => page.filebrowser.getCurrentDirectory())
       .toBe(MODULE_ID);
+  });
+});
+
+test.describe('Course shared folder', () => {
+  // start-server.sh mounts the example's volume read-only when it runs as root (CI), as a
+  // student's server has it; elsewhere it stays writable, as a member of staff's is.
+  const readOnly = process.getuid?.() === 0;
+
+  test('the module row shows it and opens it in the file browser', async ({
+    page
+  }) => {
+    const row = await openModulesPanel(page);
+    const folder = row.locator('[data-shared="shared"]');
+    await expect(folder).toHaveAttribute('data-status', 'ready');
+    await expect(folder.locator('.jp-coursekit-shared-title')).toHaveText(
+      'Course shared folder'
+    );
+    await expect(
+      folder.locator('.jp-coursekit-shared-access'),
+      'as root, ui-tests/start-server.sh mounts the shared folder read-only'
+    ).toHaveText(readOnly ? 'Read-only' : 'You can edit');
+
+    await folder.locator('.jp-coursekit-shared-open').click();
+    await expect
+      .poll(() => page.filebrowser.getCurrentDirectory())
+      .toBe(`${MODULE_ID}/shared`);
+    await expect(
+      page.locator('.jp-FileBrowser .jp-DirListing-itemText')
+    ).toHaveText(['datasets', 'README.md']);
+    await page.screenshot({
+      path: path.join(DOCS_IMAGES, 'shared-folder.png')
+    });
+    // Through the link, the student reads what staff put there...
+    const readme = await page.evaluate(
+      async file =>
+        (await window.jupyterapp.serviceManager.contents.get(file)).content,
+      `${MODULE_ID}/shared/README.md`
+    );
+    expect(readme).toContain('# TM351 shared folder');
+    // ...and, where the mount is read-only, cannot save there.
+    if (readOnly) {
+      const error = await page.evaluate(async file => {
+        try {
+          await window.jupyterapp.serviceManager.contents.save(file, {
+            type: 'file',
+            format: 'text',
+            content: 'mine'
+          });
+          return null;
+        } catch (reason) {
+          return String(reason);
+        }
+      }, `${MODULE_ID}/shared/mine.txt`);
+      expect(error).toContain('Read-only file system');
+    }
   });
 });
 
