@@ -187,6 +187,8 @@ class SeedingService:
             )
 
         backup = await self._in_worker(self._tracked, module_id, work)
+        # The old folder's links went to the backup with it: the fresh one gets its own.
+        workspace.link_shared()
         return {
             "backup": backup.relative_to(self.modules.home).as_posix(),
             "seed": self.state(module_id),

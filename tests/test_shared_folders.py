@@ -7,6 +7,7 @@ folder writable, as in a member of staff's.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import json
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from coursekit.background_seeding import SeedingService
 from coursekit.export import plan_export
 from coursekit.manifest import ManifestProblem, SharedFolder, load_course
 from coursekit.modules import ModuleService
@@ -85,6 +87,23 @@ def test_the_folder_is_linked_into_the_module_and_described(
             "message": "",
         }
     ]
+
+
+def test_a_reset_module_folder_gets_its_link_again(tmp_path, image, shared_root, monkeypatch):
+    monkeypatch.setenv("COURSEKIT_SHARED_ROOT", str(shared_root))
+    home = tmp_path / "home"
+    service = ModuleService([str(image)], home).load()
+    seeding = SeedingService(service)
+    try:
+        answer = asyncio.run(seeding.reset("TM351-25J"))
+    finally:
+        seeding.shutdown()
+    assert (home / "TM351-25J" / "shared" / "data" / "cities.csv").is_file()
+    assert (home / "TM351-25J" / "README.md").is_file()
+    # The backup keeps the old link as it was: nothing of the shared folder was copied.
+    backup_link = home / answer["backup"] / "shared"
+    assert backup_link.is_symlink()
+    assert sorted(os.listdir(shared_root / "TM351-25J")) == ["data"]
 
 
 def test_a_folder_not_mounted_here_is_reported_and_linked_once_it_is(
