@@ -135,6 +135,9 @@ async function openModuleOnStart(
       }
     }
     await loaded;
+    // Let a listing already on its way land first: the browser runs two cds queued behind
+    // the same listing at once, so ours could land after a move the student makes meanwhile.
+    await browser.model.refresh().catch(() => undefined);
     // But not over the student's own move while the settings and the module list were on
     // their way (a slow start, an assignment fetched and shown): that would lose their place.
     const module = startupModule(model.modules, treePath);

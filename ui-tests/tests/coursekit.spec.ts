@@ -199,6 +199,58 @@ test.describe('Startup', () => {
     expect(await page.filebrowser.getCurrentDirectory()).toBe(tmpPath);
   });
 
+  test('a folder the student is sent to while a listing is on its way is kept', async ({
+    page,
+    tmpPath
+  }) => {
+    // A listing of the home is slow. The browser lets every cd queued behind one listing
+    // go at once, and the one whose own listing comes back last wins: a startup cd must
+    // not be one of them (seen on the hub, behind the browser's first listing).
+    const listingOf = (folder: string) => (url: URL) =>
+      url.pathname
+        .replace(/\/$/, '')
+        .endsWith(folder ? `/api/contents/${folder}` : '/api/contents') &&
+      url.searchParams.get('content') === '1';
+    const modules = await holdRequests(page, moduleList);
+    await page.goto();
+    const home = await holdRequests(page, listingOf(''));
+    const module = await holdRequests(page, listingOf(MODULE_ID));
+    // The student refreshes the file browser (a refresh right after another is skipped:
+    // until the home's listing is under way).
+    let homeListed = false;
+    page.on('request', request => {
+      homeListed ||= listingOf('')(new URL(request.url()));
+    });
+    await expect
+      .poll(async () => {
+        await page
+          .locator(
+            '#filebrowser .jp-ToolbarButtonComponent[data-command="filebrowser:refresh"]'
+          )
+          .click();
+        return homeListed;
+      })
+      .toBe(true);
+    const modulesArrived = page.waitForResponse(response =>
+      moduleList(new URL(response.url()))
+    );
+    modules.open();
+    await modulesArrived;
+    await page.waitForTimeout(1000); // time for the startup step to queue its cd
+    const moved = page.evaluate(
+      path =>
+        window.jupyterapp.commands.execute('filebrowser:go-to-path', { path }),
+      tmpPath
+    );
+    await page.waitForTimeout(500); // the student's cd is queued too
+    home.open();
+    await moved;
+    expect(await page.filebrowser.getCurrentDirectory()).toBe(tmpPath);
+    module.open(); // a startup listing of the module, if one was sent, comes back last
+    await page.waitForTimeout(1500); // time for a startup step that should not come
+    expect(await page.filebrowser.getCurrentDirectory()).toBe(tmpPath);
+  });
+
   test.describe('before the layout is restored', () => {
     // Return from goto once the plugins are active, not once the layout is restored.
     test.use({
