@@ -146,6 +146,12 @@ test.describe('Startup', () => {
 
   const moduleList = (url: URL) =>
     url.pathname.endsWith('/coursekit/api/modules');
+  /** The file browser's listing of a folder (its contents, not just its model). */
+  const listingOf = (folder: string) => (url: URL) =>
+    url.pathname
+      .replace(/\/$/, '')
+      .endsWith(folder ? `/api/contents/${folder}` : '/api/contents') &&
+    url.searchParams.get('content') === '1';
 
   test('the only module is opened at startup', async ({ page }) => {
     await page.goto();
@@ -175,12 +181,7 @@ test.describe('Startup', () => {
     // The module list arrives while the browser still waits for the student's folder: the
     // browser queues any later cd behind that one, so a startup cd would land last.
     const modules = await holdRequests(page, moduleList);
-    const listing = await holdRequests(
-      page,
-      url =>
-        url.pathname.endsWith(`/api/contents/${tmpPath}`) &&
-        url.searchParams.get('content') === '1'
-    );
+    const listing = await holdRequests(page, listingOf(tmpPath));
     await page.goto();
     const moved = page.evaluate(
       path =>
@@ -206,11 +207,6 @@ test.describe('Startup', () => {
     // A listing of the home is slow. The browser lets every cd queued behind one listing
     // go at once, and the one whose own listing comes back last wins: a startup cd must
     // not be one of them (seen on the hub, behind the browser's first listing).
-    const listingOf = (folder: string) => (url: URL) =>
-      url.pathname
-        .replace(/\/$/, '')
-        .endsWith(folder ? `/api/contents/${folder}` : '/api/contents') &&
-      url.searchParams.get('content') === '1';
     const modules = await holdRequests(page, moduleList);
     await page.goto();
     const home = await holdRequests(page, listingOf(''));
